@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace DaneMtaSts.Engine.Tests.Support;
+
+/// <summary>Key type of a generated certificate.</summary>
+public enum TestKeyType
+{
+    EcdsaP256,
+    Rsa2048,
+}
+
+/// <summary>
+/// Builds certificate hierarchies for tests: roots, intermediates, leaves with chosen names and
+/// dates, all with private keys, generated fresh in memory (nothing is read from disk).
+/// </summary>
+public static class TestPki
+{
+    private static readonly DateTimeOffset DefaultNotBefore = DateTimeOffset.UtcNow.AddDays(-30);
+    private static readonly DateTimeOffset DefaultNotAfter = DateTimeOffset.UtcNow.AddDays(365);
+
+    /// <summary>A self-signed CA certificate.</summary>
+    public static X509Certificate2 CreateRoot(string commonName = "Test Root CA", TestKeyType keyType = TestKeyType.EcdsaP256, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    {
+        var request = NewRequest($"CN={commonName}", keyType, out AsymmetricAlgorithm key);
+        using (key)
+        {
+            AddCaExtensions(request, pathLength: -1);
+            var cert = request.CreateSelfSigned(notBefore ?? DefaultNotBefore.AddDays(-365), notAfter ?? DefaultNotAfter.AddDays(3650));
+            return Reload(cert);
+        }
+    }
+
+    /// <summary>A CA certificate signed by <paramref name="issuer"/>.</summary>
+    public static X509Certificate2 CreateIntermediate(X509Certificate2 issuer, string commonName = "Test Intermediate CA", TestKeyType keyType = TestKeyType.EcdsaP256, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    {
+        var request = NewRequest($"CN={commonName}", keyType, out AsymmetricAlgorithm key);
+        using (key)
+        {
+            AddCaExtensions(request, pathLength: -1);
+            return IssueAndAttachKey(request, issuer, key, notBefore ?? DefaultNotBefore.AddDays(-180), notAfter ?? DefaultNotAfter.AddDays(1825));
+        }
+    }
+
+    /// <summary>
+    /// A server certificate with the given DNS names as SANs (none: no SAN extension at all, so the
+    /// CN is the only name). Self-signed when <paramref name="issuer"/> is null.
+    /// </summary>
+    public static X509Certificate2 CreateLeaf(X509Certificate2? issuer, string commonName, IEnumerable<string>? dnsNames = null, TestKeyType keyType = TestKeyType.EcdsaP256, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool serverAuth = true)
+    {
+        var request = NewRequest($"CN={commonName}", keyType, out AsymmetricAlgorithm key);
+        using (key)
+        {
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+            if (serverAuth)
+            {
+                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            }
+
+            var names = dnsNames?.ToList() ?? [];
+            if (names.Count > 0)
+            {
+                var san = new SubjectAlternativeNameBuilder();
+                foreach (string name in names)
+                {
+                    san.AddDnsName(name);
+                }
+
+                request.CertificateExtensions.Add(san.Build());
+            }
+
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            DateTimeOffset from = notBefore ?? DefaultNotBefore;
+            DateTimeOffset to = notAfter ?? DefaultNotAfter;
+            if (issuer is null)
+            {
+                var self = request.CreateSelfSigned(from, to);
+                return Reload(self);
+            }
+
+            return IssueAndAttachKey(request, issuer, key, from, to);
+        }
+    }
+
+    /// <summary>A root, an intermediate and a leaf for <paramref name="hostName"/>: (leaf, intermediate, root).</summary>
+    public static (X509Certificate2 Leaf, X509Certificate2 Intermediate, X509Certificate2 Root) CreateChain(string hostName, TestKeyType keyType = TestKeyType.EcdsaP256)
+    {
+        var root = CreateRoot(keyType: keyType);
+        var intermediate = CreateIntermediate(root, keyType: keyType);
+        var leaf = CreateLeaf(intermediate, hostName, [hostName], keyType);
+        return (leaf, intermediate, root);
+    }
+
+    /// <summary>SHA-256 of the SubjectPublicKeyInfo (the data of a "x 1 1" TLSA record).</summary>
+    public static byte[] SpkiSha256(X509Certificate2 cert) => SHA256.HashData(cert.PublicKey.ExportSubjectPublicKeyInfo());
+
+    /// <summary>SHA-512 of the SubjectPublicKeyInfo (the data of a "x 1 2" TLSA record).</summary>
+    public static byte[] SpkiSha512(X509Certificate2 cert) => SHA512.HashData(cert.PublicKey.ExportSubjectPublicKeyInfo());
+
+    /// <summary>SHA-256 of the DER certificate (the data of a "x 0 1" TLSA record).</summary>
+    public static byte[] CertSha256(X509Certificate2 cert) => SHA256.HashData(cert.RawData);
+
+    /// <summary>The certificates as one PEM text.</summary>
+    public static string ToPem(params X509Certificate2[] certs) =>
+        string.Concat(certs.Select(c => c.ExportCertificatePem() + "\n"));
+
+    private static CertificateRequest NewRequest(string subject, TestKeyType keyType, out AsymmetricAlgorithm key)
+    {
+        if (keyType == TestKeyType.Rsa2048)
+        {
+            var rsa = RSA.Create(2048);
+            key = rsa;
+            return new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        }
+
+        var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        key = ec;
+        return new CertificateRequest(subject, ec, HashAlgorithmName.SHA256);
+    }
+
+    private static void AddCaExtensions(CertificateRequest request, int pathLength)
+    {
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, pathLength >= 0, Math.Max(pathLength, 0), true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+    }
+
+    private static X509Certificate2 IssueAndAttachKey(CertificateRequest request, X509Certificate2 issuer, AsymmetricAlgorithm key, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        // A child may not outlive its issuer in CertificateRequest.Create: clamp to the issuer's window.
+        DateTimeOffset from = notBefore < issuer.NotBefore.ToUniversalTime() ? issuer.NotBefore.ToUniversalTime() : notBefore;
+        DateTimeOffset to = notAfter > issuer.NotAfter.ToUniversalTime() ? issuer.NotAfter.ToUniversalTime() : notAfter;
+        if (to <= from)
+        {
+            to = from.AddSeconds(1);
+        }
+
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        var aki = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false);
+        request.CertificateExtensions.Add(aki);
+        using var signed = request.Create(issuer, from, to, serial);
+        X509Certificate2 withKey = key switch
+        {
+            RSA rsa => signed.CopyWithPrivateKey(rsa),
+            ECDsa ec => signed.CopyWithPrivateKey(ec),
+            _ => throw new NotSupportedException(),
+        };
+        return Reload(withKey);
+    }
+
+    // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
+    private static X509Certificate2 Reload(X509Certificate2 cert)
+    {
+        byte[] pfx = cert.Export(X509ContentType.Pkcs12);
+        cert.Dispose();
+        return X509CertificateLoader.LoadPkcs12(pfx, null, X509KeyStorageFlags.Exportable);
+    }
+}
