@@ -193,6 +193,28 @@ public static class VerdictEngine
                 }
 
                 _warnings.AddRange(host.Notes.Select(n => $"{host.Name}: {n}"));
+                AddExpiryWarnings(host);
+            }
+        }
+
+        // Edge T13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
+        // before it stops matching; a DANE-EE match never expires by date.
+        private void AddExpiryWarnings(HostEvidence host)
+        {
+            foreach (AddressEvidence a in host.Addresses)
+            {
+                if (a.Dane is not { Authenticated: true, MatchedRecord.Usage: 2, MatchedDepth: int depth } || a.Chain.Count == 0)
+                {
+                    continue;
+                }
+
+                int below = depth < 0 ? a.Chain.Count : depth;
+                DateTime soonest = a.Chain.Take(Math.Max(below, 1)).Min(c => c.NotAfterUtc);
+                if (soonest <= ev.AsOf.UtcDateTime.AddDays(30))
+                {
+                    _warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{host.Name} [{a.Address}]: the DANE-TA match stops on {soonest:yyyy-MM-dd HH:mm} UTC, when a certificate below the trust anchor expires; renew it (and keep the TLSA record matching) before then."));
+                }
             }
         }
 
