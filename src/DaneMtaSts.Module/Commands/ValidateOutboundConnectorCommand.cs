@@ -50,11 +50,25 @@ public sealed class ValidateOutboundConnectorCommand : NetworkCmdletBase
             }
         }
 
-        DryRunOptions options = BuildOptions(connector);
-        string sender = Sender ?? $"postmaster@{options.EhloName}";
-        if (ConnectorValidator.RecipientDomain(sender) is null)
+        DryRunOptions options;
+        try
         {
+            options = BuildDryRunOptions(connector.SmtpDaneMode != SmtpDaneMode.None, connector.MtaStsMode != MtaStsMode.None && connector.UseMXRecord, connector.TlsDomain);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
             return;
+        }
+
+        string sender = Sender ?? $"postmaster@{options.EhloName}";
+        try
+        {
+            _ = ConnectorValidator.RecipientDomain(sender);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidSender", ErrorCategory.InvalidArgument, sender));
         }
 
         var cache = new StoreMtaStsPolicyCache(OpenStore());
@@ -89,22 +103,6 @@ public sealed class ValidateOutboundConnectorCommand : NetworkCmdletBase
         }
 
         WriteProgress(new ProgressRecord(2, $"Validating connector {connector.Name}", "Done") { RecordType = ProgressRecordType.Completed });
-    }
-
-    private DryRunOptions BuildOptions(OutboundConnector connector)
-    {
-        var options = new DryRunOptions
-        {
-            DnsServers = DnsServer ?? [],
-            TrustedRootFiles = (TrustedRootCertificate ?? []).Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList(),
-            SmtpPort = SmtpPort,
-            Timeout = TimeSpan.FromSeconds(TimeoutSec),
-            AsOf = AsOf is DateTime asOf ? new DateTimeOffset(asOf) : null,
-            Dane = connector.SmtpDaneMode != SmtpDaneMode.None,
-            MtaSts = connector.MtaStsMode != MtaStsMode.None && connector.UseMXRecord,
-            TlsDomain = connector.TlsDomain,
-        };
-        return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
     }
 
     private static bool Covers(string pattern, string domain) =>

@@ -54,28 +54,28 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
         }
     }
 
+    /// <summary>The dry-run settings these parameters describe.</summary>
+    protected DryRunOptions BuildDryRunOptions(bool dane, bool mtaSts, string? tlsDomain)
+    {
+        var options = new DryRunOptions
+        {
+            DnsServers = DnsServer ?? [],
+            TrustedRootFiles = (TrustedRootCertificate ?? []).Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+            SmtpPort = SmtpPort,
+            Timeout = TimeSpan.FromSeconds(TimeoutSec),
+            AsOf = AsOf is DateTime asOf ? new DateTimeOffset(asOf.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(asOf, DateTimeKind.Local) : asOf) : null,
+            Dane = dane,
+            MtaSts = mtaSts,
+            TlsDomain = tlsDomain,
+        };
+        return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
+    }
+
     protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain)
     {
         try
         {
-            ConnectorStore store = OpenStore();
-            var options = new DryRunOptions
-            {
-                DnsServers = DnsServer ?? [],
-                TrustedRootFiles = (TrustedRootCertificate ?? []).Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList(),
-                SmtpPort = SmtpPort,
-                Timeout = TimeSpan.FromSeconds(TimeoutSec),
-                AsOf = AsOf is DateTime asOf ? new DateTimeOffset(asOf.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(asOf, DateTimeKind.Local) : asOf) : null,
-                Dane = dane,
-                MtaSts = mtaSts,
-                TlsDomain = tlsDomain,
-            };
-            if (EhloName is not null)
-            {
-                options = options with { EhloName = DomainName.Normalize(EhloName) };
-            }
-
-            return DryRunSession.Create(options, new StoreMtaStsPolicyCache(store));
+            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain), new StoreMtaStsPolicyCache(OpenStore()));
         }
         catch (EngineException ex)
         {
