@@ -58,6 +58,7 @@ public sealed class SmtpProberScriptedTests
         Assert.Equal(1, counters.ConnectionsOpened);
         Assert.Equal(1, counters.HandshakesStarted);
         Assert.Equal(1, counters.HandshakesCompleted);
+        Assert.Empty(server.ScriptErrors);
     }
 
     [Fact]
