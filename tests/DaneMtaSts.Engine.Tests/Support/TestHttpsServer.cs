@@ -186,6 +186,11 @@ public sealed class TestHttpsServer : IAsyncDisposable
                     _stop.Token);
 
                 string head = await ReadHeadAsync(ssl, _stop.Token);
+                if (head.Length == 0)
+                {
+                    return; // the client closed without a request (e.g. it rejected the certificate after a TLS 1.3 handshake)
+                }
+
                 lock (_requests)
                 {
                     _requests.Add(head);
