@@ -271,4 +271,28 @@ public sealed class MtaStsResolverTests : IAsyncDisposable
         Assert.Equal(MtaStsPolicySource.None, e.Source);
         Assert.Contains(e.Notes, n => n.Contains("no longer parses", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Invalid_txt_record_keeps_an_unexpired_cached_policy_without_fetching()
+    {
+        CacheOld("old1");
+        _dns.AddTxt(TxtName, "v=STSv1; id=2024-01-01");
+        MtaStsEvidence e = await Resolve();
+        Assert.Equal(MtaStsPolicySource.Cached, e.Source);
+        Assert.Equal(MtaStsCacheAction.Kept, e.CacheAction);
+        Assert.Contains("1 to 32", e.TxtDiagnosis, StringComparison.Ordinal);
+        Assert.NotEmpty(e.Failures);
+        Assert.Equal(0, _server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task Mode_none_without_a_cached_entry_stores_nothing()
+    {
+        _dns.AddTxt(TxtName, "v=STSv1; id=gone3");
+        _server.Handler = TestHttpsServer.Policy("version: STSv1\nmode: none\nmax_age: 86400\n");
+        MtaStsEvidence e = await Resolve();
+        Assert.Equal(MtaStsCacheAction.None, e.CacheAction);
+        Assert.Equal(0, _cache.Puts);
+        Assert.Null(_cache.Get(Domain));
+    }
 }
