@@ -318,7 +318,7 @@ public static class TlsaRecords
         record = null;
         var tokens = statement.Tokens;
         int typeAt = tokens.FindIndex(t => t.Equals("TLSA", StringComparison.OrdinalIgnoreCase) || t.Equals("TYPE52", StringComparison.OrdinalIgnoreCase));
-        if (typeAt < 0 && tokens.Count > 0 && !TryParseField(tokens[0], out _))
+        if (typeAt < 0 && tokens.Count > 0 && !tokens[0].All(char.IsAsciiDigit))
         {
             reason = "expected 'usage selector matching-type data' (e.g. '3 1 1 ABCD…'), optionally after 'owner TTL IN TLSA'.";
             return false;
