@@ -72,6 +72,8 @@ internal sealed class TrustAnchorPathBuilder
 
     public PathOutcome FindPath(TrustAnchor anchor)
     {
+        // The budget is per anchor, so one pathological record cannot starve the others.
+        steps = 0;
         X509Certificate2 leaf = chain[0];
         if (!HasServerAuth(leaf))
         {

@@ -113,7 +113,29 @@ public static class TestPki
     public static X509Certificate2 CreateCertificate(X509Certificate2? issuer, string subject, TestCertificateOptions? options = null)
     {
         options ??= new TestCertificateOptions();
-        var request = NewRequest(subject.Contains('=', StringComparison.Ordinal) ? subject : $"CN={subject}", options.KeyType, out AsymmetricAlgorithm key);
+        string subjectName = subject.Contains('=', StringComparison.Ordinal) ? subject : $"CN={subject}";
+        AsymmetricAlgorithm key;
+        CertificateRequest request;
+        if (options.ReuseKeyOf is { } keySource)
+        {
+            // Same key, new certificate: cross-signed and re-issued CAs.
+            if (keySource.GetECDsaPrivateKey() is { } ecKey)
+            {
+                key = ecKey;
+                request = new CertificateRequest(subjectName, ecKey, HashAlgorithmName.SHA256);
+            }
+            else
+            {
+                var rsaKey = keySource.GetRSAPrivateKey() ?? throw new ArgumentException("No private key to reuse.", nameof(options));
+                key = rsaKey;
+                request = new CertificateRequest(subjectName, rsaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            }
+        }
+        else
+        {
+            request = NewRequest(subjectName, options.KeyType, out key);
+        }
+
         using (key)
         {
             if (options.BasicConstraints)
@@ -272,6 +294,9 @@ public sealed record TestCertificateOptions
     public IReadOnlyList<string>? ExtendedKeyUsages { get; init; }
 
     public IReadOnlyList<string> DnsNames { get; init; } = [];
+
+    /// <summary>Use the key of this certificate (it must carry its private key) instead of a new one.</summary>
+    public X509Certificate2? ReuseKeyOf { get; init; }
 
     /// <summary>Sign with RSA-PSS (the issuer's key must be RSA).</summary>
     public bool RsaPss { get; init; }
