@@ -136,12 +136,16 @@ public static class DaneAuthenticator
 
         string details = string.Join("; ", classified.Select((c, i) => (c, i)).Where(x => x.c.Active)
             .Select(x => $"{TlsaRecords.Describe(x.c.Record)}: {outcomes[x.i]!.Detail}").Distinct().Take(6));
+        int superseded = classified.Count(c => c.Superseded);
+        string agility = superseded == 0
+            ? ""
+            : string.Create(CultureInfo.InvariantCulture, $"; {superseded} weaker-digest record(s) ignored because a SHA2-512 record exists for the same usage and selector (RFC 7671 §9)");
         return new DaneResult
         {
             Authenticated = false,
             Failure = DaneFailure.NoMatch,
             Records = results,
-            Detail = $"No usable TLSA record matches the served chain ({details}).",
+            Detail = $"No usable TLSA record matches the served chain ({details}){agility}.",
         };
     }
 
@@ -254,7 +258,7 @@ public static class DaneAuthenticator
         var chain = check.ServedChain;
         string what = CertificateData.WhatIsMatched(tlsa);
         string anchorText = anchor.ChainIndex >= 0
-            ? $"matched the {what} of {builder.Name(anchor.ChainIndex)}"
+            ? $"matched {builder.Name(anchor.ChainIndex)} by its {what}"
             : tlsa.Selector == 0
                 ? $"gives a trust anchor certificate ('{anchor.Certificate?.Subject}') that the server did not send"
                 : "gives a trust anchor key that the server did not send";
@@ -263,7 +267,7 @@ public static class DaneAuthenticator
         if (!path.Found)
         {
             string notOnPath = anchor.ChainIndex >= 0
-                ? $"{anchorText}, but the leaf does not chain to it: {path.FailureReason}"
+                ? $"{anchorText}, but that certificate is not on the leaf's certification path: {path.FailureReason}"
                 : $"{anchorText}, and the served chain does not lead to it: {path.FailureReason}";
             return new RecordOutcome(Verdict.NoMatch, notOnPath);
         }

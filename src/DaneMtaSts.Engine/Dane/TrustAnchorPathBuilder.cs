@@ -1,4 +1,6 @@
+using System.Formats.Asn1;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
@@ -244,6 +246,19 @@ internal sealed class TrustAnchorPathBuilder
     // RFC 5280 §4.2.1.9 / §4.2.1.3 / §6.1.4, with OpenSSL's leniency for v1 certificates.
     private string? IssuerProblem(X509Certificate2 issuer, List<int> pathBelow)
     {
+        try
+        {
+            return CheckIssuerExtensions(issuer, pathBelow);
+        }
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
+        {
+            // A CA whose constraints cannot be read cannot be trusted to issue (fail closed).
+            return "its basicConstraints or key usage extension is malformed";
+        }
+    }
+
+    private string? CheckIssuerExtensions(X509Certificate2 issuer, List<int> pathBelow)
+    {
         X509BasicConstraintsExtension? basic = null;
         X509KeyUsageExtension? keyUsage = null;
         foreach (X509Extension ext in issuer.Extensions)
@@ -326,8 +341,21 @@ internal sealed class TrustAnchorPathBuilder
         return problem;
     }
 
-    // OpenSSL's SSL server purpose: a certificate with an EKU must list serverAuth.
+    // OpenSSL's SSL server purpose: a certificate with an EKU must list serverAuth. An EKU that
+    // cannot be decoded counts as one without serverAuth (fail closed).
     private static bool HasServerAuth(X509Certificate2 certificate)
+    {
+        try
+        {
+            return EkuAllowsServerAuth(certificate);
+        }
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool EkuAllowsServerAuth(X509Certificate2 certificate)
     {
         foreach (X509Extension ext in certificate.Extensions)
         {
@@ -355,7 +383,9 @@ internal sealed class TrustAnchorPathBuilder
         a.RawData.AsSpan().SequenceEqual(b.RawData) ||
         string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
 
-    public string Name(int index) => string.Create(CultureInfo.InvariantCulture, $"the certificate at depth {index} ('{chain[index].Subject}')");
+    public string Name(int index) => index == 0
+        ? $"the leaf ('{chain[0].Subject}')"
+        : string.Create(CultureInfo.InvariantCulture, $"the certificate at depth {index} ('{chain[index].Subject}')");
 
     private sealed class DeepestFailure
     {

@@ -21,7 +21,7 @@ public class DaneTrustAnchorTests
         Assert.Equal(1, result.MatchedDepth);
         Assert.Equal(MxName, result.MatchedName);
         Assert.Equal(1, result.Records[0].MatchedDepth);
-        Assert.Contains("matched the SPKI SHA-256 of the certificate at depth 1", result.Records[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("matched the certificate at depth 1 ('CN=Test Intermediate CA') by its SPKI SHA-256", result.Records[0].Detail, StringComparison.Ordinal);
         // The anchor's dates do not count: the leaf's NotAfter is the earliest below it.
         Assert.Equal(new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), result.ValidUntil);
     }
@@ -108,7 +108,7 @@ public class DaneTrustAnchorTests
 
         Assert.False(result.Authenticated);
         Assert.Equal(DaneFailure.NoMatch, result.Failure);
-        Assert.Contains("the certificate at depth 3 ('CN=Unrelated CA'), but the leaf does not chain to it", result.Records[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("the certificate at depth 3 ('CN=Unrelated CA') by its SPKI SHA-256, but that certificate is not on the leaf's certification path", result.Records[0].Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -460,7 +460,7 @@ public class DaneTrustAnchorTests
         var unreachable = Ca(null, "Unreachable");
         var none = Evaluate([leaf, .. copies, unreachable], Record(2, 0, 1, unreachable));
         Assert.Equal(DaneFailure.NoMatch, none.Failure);
-        Assert.Contains("does not chain", none.Records[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("not on the leaf's certification path", none.Records[0].Detail, StringComparison.Ordinal);
 
         var anchored = Evaluate([leaf, .. copies], Record(2, 0, 1, copies[^1]));
         Assert.True(anchored.Authenticated, anchored.Detail);

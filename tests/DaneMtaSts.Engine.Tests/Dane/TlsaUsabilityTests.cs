@@ -1,4 +1,7 @@
+using System.Security.Cryptography.X509Certificates;
+using CsCheck;
 using DaneMtaSts.Engine.Dane;
+using DaneMtaSts.Engine.Tests.Support;
 using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
@@ -124,5 +127,27 @@ public class TlsaUsabilityTests
         Assert.True(result.Authenticated);
         Assert.Equal(4, result.Records.Count);
         Assert.All(result.Records, r => Assert.True(r.Matched));
+    }
+}
+
+public class DaneRobustnessTests
+{
+    [Fact]
+    public void Arbitrary_records_never_throw_and_every_record_gets_a_result()
+    {
+        var (leaf, intermediate, root) = Chain();
+        X509Certificate2[] chain = [leaf, root, intermediate];
+        var small = Gen.Byte[0, 4];
+        var field = Gen.OneOf(small, Gen.Byte);
+        var data = Gen.OneOf(Gen.Byte.Array[0, 80], Gen.Const(leaf.RawData), Gen.Const(intermediate.PublicKey.ExportSubjectPublicKeyInfo()), Gen.Const(TestPki.SpkiSha256(root)));
+        var record = Gen.Select(field, field, field, data).Select((u, s, m, d) => new TlsaRecord(u, s, m, d));
+        record.Array[0, 6].Sample(records =>
+        {
+            var result = DaneAuthenticator.Evaluate(Check(chain, records));
+            Assert.Equal(records.Length, result.Records.Count);
+            Assert.False(string.IsNullOrWhiteSpace(result.Detail));
+            Assert.Equal(result.Authenticated, result.Failure == DaneFailure.None);
+            Assert.Equal(result.Authenticated, result.Records.Any(r => r.Matched));
+        }, iter: 300, threads: 1);
     }
 }
