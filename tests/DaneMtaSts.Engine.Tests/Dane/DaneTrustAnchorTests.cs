@@ -466,4 +466,40 @@ public class DaneTrustAnchorTests
         Assert.True(anchored.Authenticated, anchored.Detail);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
+
+    [Fact]
+    public void D8_the_expanded_tlsa_base_name_and_the_original_mx_name_both_count_in_that_order()
+    {
+        var (_, intermediate, _) = Chain();
+        string[] names = ["mx.provider.test", "mx.example.test", "example.test"];
+        var original = Leaf(intermediate, "mx.example.test");
+        var both = Leaf(intermediate, "mx.example.test", "mx.provider.test");
+        var tlsa = Record(2, 1, 1, intermediate);
+
+        var byOriginal = DaneAuthenticator.Evaluate(Check([original, intermediate], tlsa) with { ReferenceNames = names });
+        Assert.Equal("mx.example.test", byOriginal.MatchedName);
+        var byBase = DaneAuthenticator.Evaluate(Check([both, intermediate], tlsa) with { ReferenceNames = names });
+        Assert.Equal("mx.provider.test", byBase.MatchedName);
+        var noNames = DaneAuthenticator.Evaluate(Check([both, intermediate], tlsa) with { ReferenceNames = [] });
+        Assert.Equal(DaneFailure.NameMismatch, noNames.Failure);
+    }
+
+    [Theory]
+    [InlineData(TestKeyType.EcdsaP256)]
+    [InlineData(TestKeyType.Rsa2048)]
+    public void A_corrupted_signature_fails_the_link_without_an_exception(TestKeyType keyType)
+    {
+        var (leaf, intermediate, _) = Chain(keyType);
+        byte[] der = leaf.RawData.ToArray();
+        der[^3] ^= 0x5A; // inside the signature value
+        var tampered = X509CertificateLoader.LoadCertificate(der);
+
+        var result = Evaluate([tampered, intermediate], Record(2, 1, 1, intermediate));
+        Assert.False(result.Authenticated);
+        Assert.Equal(DaneFailure.NoMatch, result.Failure);
+        Assert.Contains("signature", result.Records[0].Detail, StringComparison.Ordinal);
+
+        // DANE-EE does not care about the signature at all.
+        Assert.True(Evaluate([tampered], Record(3, 1, 1, tampered)).Authenticated);
+    }
 }

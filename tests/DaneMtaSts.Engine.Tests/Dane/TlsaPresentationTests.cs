@@ -51,6 +51,16 @@ public class TlsaPresentationTests
     }
 
     [Fact]
+    public void A_hex_dump_continuation_line_is_data_not_a_new_record()
+    {
+        // "30 82 01 0A" starts with numbers, but "01" is not a canonical field, so it is data.
+        var record = Assert.Single(TlsaRecords.ParsePresentation("3 1 0 30 82 01 22
+30 82 01 0A 02 82 01 01
+00 C4"));
+        Assert.Equal(Convert.FromHexString("308201223082010A0282010100C4"), record.Data);
+    }
+
+    [Fact]
     public void Parses_several_records_one_per_line_ignoring_comments_and_blank_lines()
     {
         string text = $"; TLSA set for mx.example.test\n3 1 1 {Hex32}\n\n2 0 1 {Hex32} ; issuer\n_25._tcp.mx.example.test. 300 IN TLSA 3 1 2 {Hex32}{Hex32}\n";
