@@ -54,9 +54,7 @@ public class TlsaPresentationTests
     public void A_hex_dump_continuation_line_is_data_not_a_new_record()
     {
         // "30 82 01 0A" starts with numbers, but "01" is not a canonical field, so it is data.
-        var record = Assert.Single(TlsaRecords.ParsePresentation("3 1 0 30 82 01 22
-30 82 01 0A 02 82 01 01
-00 C4"));
+        var record = Assert.Single(TlsaRecords.ParsePresentation("3 1 0 30 82 01 22\n30 82 01 0A 02 82 01 01\n00 C4"));
         Assert.Equal(Convert.FromHexString("308201223082010A0282010100C4"), record.Data);
     }
 
