@@ -35,7 +35,11 @@ public sealed record TlsaRecordResult
 
     public bool Matched { get; init; }
 
-    /// <summary>Chain depth of the matching certificate (0 = leaf); -1 for a "2 x 0" anchor absent from the chain.</summary>
+    /// <summary>
+    /// Chain depth of the matching certificate (0 = leaf); -1 for a "2 x 0" anchor absent from the chain.
+    /// Also set for a DANE-TA anchor the leaf chains to when only the dates or the name failed
+    /// (then <see cref="Matched"/> is false).
+    /// </summary>
     public int? MatchedDepth { get; init; }
 
     /// <summary>One sentence: why it matched, or why not ("usage 1 (PKIX-EE) is unusable for SMTP", "no certificate at depth ≥ 1 has this SPKI SHA-256").</summary>
@@ -58,6 +62,13 @@ public sealed record DaneResult
     public string? MatchedName { get; init; }
 
     public IReadOnlyList<TlsaRecordResult> Records { get; init; } = [];
+
+    /// <summary>
+    /// When authenticated through DANE-TA only: the earliest NotAfter among the certificates below
+    /// the anchor on the matching path — after it the result turns into <see cref="DaneFailure.Expired"/>.
+    /// Null for a DANE-EE match (dates never matter there) and for failures.
+    /// </summary>
+    public DateTimeOffset? ValidUntil { get; init; }
 
     /// <summary>One sentence a person can act on.</summary>
     public required string Detail { get; init; }

@@ -19,6 +19,13 @@ public sealed record DnsResolverOptions
 
     /// <summary>Cache answers inside this resolver instance (one call of a cmdlet); never shared between instances.</summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>
+    /// A name known to be DNSSEC-signed, asked (DNSKEY) by <see cref="IDnsResolver.CheckValidationAsync"/>
+    /// to learn whether the resolver validates. The root "." by default; a lab with its own signed root
+    /// can keep it, another test bed can name its own signed zone.
+    /// </summary>
+    public string KnownSignedName { get; init; } = ".";
 }
 
 /// <summary>The response code of an answer, reduced to what the rules need.</summary>
@@ -122,7 +129,13 @@ public interface IDnsResolver
 
     Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken);
 
-    /// <summary>A and AAAA of a host, sent together; Status is the weaker of the two, Records both families.</summary>
+    /// <summary>
+    /// A and AAAA of a host, sent together; Status is the weaker of the two, Records both families.
+    /// One exception (like Postfix's dns_lookup_v): when one family failed outright (timeout, SERVFAIL
+    /// also with CD=1, REFUSED) and the other has records, the answer carries the good family's records
+    /// and status, and <see cref="DnsAnswer{T}.Failure"/> names the failed family. A bogus family always
+    /// makes the whole answer Bogus.
+    /// </summary>
     Task<DnsAnswer<IPAddress>> QueryAddressesAsync(string host, CancellationToken cancellationToken);
 
     Task<DnsAnswer<Dane.TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken);

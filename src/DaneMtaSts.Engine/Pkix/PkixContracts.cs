@@ -29,7 +29,7 @@ public sealed record PkixResult
 }
 
 /// <summary>Trust settings for PKIX checks: the system roots plus extra ones (private PKIs, the lab).</summary>
-public sealed record PkixTrust
+public sealed partial record PkixTrust
 {
     public IReadOnlyList<X509Certificate2> ExtraRoots { get; init; } = [];
 

@@ -30,6 +30,9 @@ public sealed record SmtpProbeOptions
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where the prober counts connections and handshakes (the benchmark reads it); null: not counted.</summary>
+    public SmtpCounters? Counters { get; init; }
 }
 
 /// <summary>What one STARTTLS probe of one address saw. Certificates are captured, never judged here.</summary>
@@ -69,4 +72,25 @@ public sealed record SmtpProbeResult
     public bool PermanentSmtpFailure { get; init; }
 
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The reply code of the banner (220 normally; null when no complete banner came).</summary>
+    public int? BannerCode { get; init; }
+
+    /// <summary>The EHLO keywords offered before STARTTLS (upper-case, first word of each EHLO line after the greeting line).</summary>
+    public IReadOnlyList<string> EhloKeywords { get; init; } = [];
+
+    /// <summary>The EHLO keywords offered after STARTTLS (empty when TLS was not established).</summary>
+    public IReadOnlyList<string> EhloKeywordsAfterTls { get; init; } = [];
+
+    /// <summary>The full reply to STARTTLS, e.g. "220 2.0.0 Ready to start TLS" (null: not sent).</summary>
+    public string? StartTlsReply { get; init; }
+
+    /// <summary>The last complete reply the server sent before the probe stopped (for failures: the reply that decided).</summary>
+    public string? LastReply { get; init; }
+
+    /// <summary>The last reply's code (null when none).</summary>
+    public int? LastReplyCode { get; init; }
+
+    /// <summary>The SMTP dialogue as lines ("S: ..." server, "C: ..." client, "-- ..." events); message bodies are left out.</summary>
+    public IReadOnlyList<string> Transcript { get; init; } = [];
 }

@@ -105,6 +105,117 @@ public static class TestPki
     public static string ToPem(params X509Certificate2[] certs) =>
         string.Concat(certs.Select(c => c.ExportCertificatePem() + "\n"));
 
+    /// <summary>
+    /// A certificate with every knob exposed, signed by <paramref name="issuer"/> (its private key)
+    /// or self-signed. Unlike the helpers above, nothing is clamped or checked: a child may outlive
+    /// its issuer, a non-CA may sign, names may be wrong — tests need such chains.
+    /// </summary>
+    public static X509Certificate2 CreateCertificate(X509Certificate2? issuer, string subject, TestCertificateOptions? options = null)
+    {
+        options ??= new TestCertificateOptions();
+        string subjectName = subject.Contains('=', StringComparison.Ordinal) ? subject : $"CN={subject}";
+        AsymmetricAlgorithm key;
+        CertificateRequest request;
+        if (options.ReuseKeyOf is { } keySource)
+        {
+            // Same key, new certificate: cross-signed and re-issued CAs.
+            if (keySource.GetECDsaPrivateKey() is { } ecKey)
+            {
+                key = ecKey;
+                request = new CertificateRequest(subjectName, ecKey, HashAlgorithmName.SHA256);
+            }
+            else
+            {
+                var rsaKey = keySource.GetRSAPrivateKey() ?? throw new ArgumentException("No private key to reuse.", nameof(options));
+                key = rsaKey;
+                request = new CertificateRequest(subjectName, rsaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            }
+        }
+        else
+        {
+            request = NewRequest(subjectName, options.KeyType, out key);
+        }
+
+        using (key)
+        {
+            if (options.BasicConstraints)
+            {
+                request.CertificateExtensions.Add(new X509BasicConstraintsExtension(options.IsCa, options.PathLength >= 0, Math.Max(options.PathLength, 0), true));
+            }
+
+            X509KeyUsageFlags usage = options.KeyUsage ?? (options.IsCa
+                ? X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature
+                : X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment);
+            if (usage != X509KeyUsageFlags.None)
+            {
+                request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
+            }
+
+            var ekus = options.ExtendedKeyUsages ?? (options.IsCa ? [] : ["1.3.6.1.5.5.7.3.1"]);
+            if (ekus.Count > 0)
+            {
+                var collection = new OidCollection();
+                foreach (string oid in ekus)
+                {
+                    collection.Add(new Oid(oid));
+                }
+
+                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(collection, false));
+            }
+
+            if (options.DnsNames.Count > 0)
+            {
+                var san = new SubjectAlternativeNameBuilder();
+                foreach (string name in options.DnsNames)
+                {
+                    san.AddDnsName(name);
+                }
+
+                request.CertificateExtensions.Add(san.Build());
+            }
+
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            DateTimeOffset from = options.NotBefore ?? DefaultNotBefore;
+            DateTimeOffset to = options.NotAfter ?? DefaultNotAfter;
+            byte[] serial = RandomNumberGenerator.GetBytes(16);
+            serial[0] &= 0x7F;
+
+            X509SignatureGenerator generator;
+            X500DistinguishedName issuerName;
+            if (issuer is null)
+            {
+                generator = SignatureGeneratorFor(key, options.RsaPss);
+                issuerName = request.SubjectName;
+            }
+            else
+            {
+                AsymmetricAlgorithm issuerKey = (AsymmetricAlgorithm?)issuer.GetECDsaPrivateKey() ?? issuer.GetRSAPrivateKey()
+                    ?? throw new ArgumentException("The issuer has no private key.", nameof(issuer));
+                generator = SignatureGeneratorFor(issuerKey, options.RsaPss);
+                issuerName = issuer.SubjectName;
+            }
+
+            using var signed = request.Create(issuerName, generator, from, to, serial);
+            X509Certificate2 withKey = key switch
+            {
+                RSA rsa => signed.CopyWithPrivateKey(rsa),
+                ECDsa ec => signed.CopyWithPrivateKey(ec),
+                _ => throw new NotSupportedException(),
+            };
+            return Reload(withKey);
+        }
+    }
+
+    /// <summary>SHA-512 of the DER certificate (the data of a "x 0 2" TLSA record).</summary>
+    public static byte[] CertSha512(X509Certificate2 cert) => SHA512.HashData(cert.RawData);
+
+    private static X509SignatureGenerator SignatureGeneratorFor(AsymmetricAlgorithm key, bool rsaPss) => key switch
+    {
+        RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, rsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1),
+        ECDsa ec => X509SignatureGenerator.CreateForECDsa(ec),
+        _ => throw new NotSupportedException(),
+    };
+
     private static CertificateRequest NewRequest(string subject, TestKeyType keyType, out AsymmetricAlgorithm key)
     {
         if (keyType == TestKeyType.Rsa2048)
@@ -157,4 +268,36 @@ public static class TestPki
         cert.Dispose();
         return X509CertificateLoader.LoadPkcs12(pfx, null, X509KeyStorageFlags.Exportable);
     }
+}
+
+/// <summary>Knobs of <see cref="TestPki.CreateCertificate"/>.</summary>
+public sealed record TestCertificateOptions
+{
+    public TestKeyType KeyType { get; init; } = TestKeyType.EcdsaP256;
+
+    public DateTimeOffset? NotBefore { get; init; }
+
+    public DateTimeOffset? NotAfter { get; init; }
+
+    /// <summary>Whether a basicConstraints extension is present at all.</summary>
+    public bool BasicConstraints { get; init; } = true;
+
+    public bool IsCa { get; init; }
+
+    /// <summary>pathLenConstraint; negative: none.</summary>
+    public int PathLength { get; init; } = -1;
+
+    /// <summary>Key usage; null: the usual one for a CA or a server; None: no extension.</summary>
+    public X509KeyUsageFlags? KeyUsage { get; init; }
+
+    /// <summary>EKU OIDs; null: serverAuth for a leaf, none for a CA; empty: no extension.</summary>
+    public IReadOnlyList<string>? ExtendedKeyUsages { get; init; }
+
+    public IReadOnlyList<string> DnsNames { get; init; } = [];
+
+    /// <summary>Use the key of this certificate (it must carry its private key) instead of a new one.</summary>
+    public X509Certificate2? ReuseKeyOf { get; init; }
+
+    /// <summary>Sign with RSA-PSS (the issuer's key must be RSA).</summary>
+    public bool RsaPss { get; init; }
 }

@@ -1,0 +1,222 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DaneMtaSts.Engine.Dns;
+
+/// <summary>
+/// The one query DnsClient 1.8.0 cannot send: a repeat of a query with the CD (checking disabled)
+/// bit set (RFC 4035 §3.2.2). DnsClient builds its request header internally (DnsRequestHeader is
+/// internal and clears CD), so this class writes the query itself and reads back only the header's
+/// RCODE. The distinction it serves is RFC 4035 §5.5: a validating resolver answers SERVFAIL for
+/// bogus data, and the same question with CD=1 then resolves; a plain outage fails either way.
+/// </summary>
+internal static class CheckingDisabledQuery
+{
+    private const int HeaderLength = 12;
+    private const ushort FlagRecursionDesired = 0x0100;
+    private const ushort FlagCheckingDisabled = 0x0010;
+    private const ushort FlagTruncated = 0x0200;
+    private const ushort FlagResponse = 0x8000;
+    private const ushort OptRecordType = 41;
+
+    /// <summary>
+    /// Sends <paramref name="name"/>/<paramref name="type"/> with RD=1, CD=1 and EDNS DO=1 over UDP
+    /// (TCP when the answer is truncated) and returns the RCODE, or <see cref="DnsRcode.None"/> when no
+    /// matching answer arrives within the attempts. Never throws for network faults; cancellation throws.
+    /// </summary>
+    public static async Task<DnsRcode> QueryRcodeAsync(
+        IPEndPoint server,
+        string name,
+        ushort type,
+        TimeSpan timeout,
+        int retries,
+        int ednsBufferSize,
+        DnsCounters counters,
+        CancellationToken cancellationToken)
+    {
+        byte[] question;
+        try
+        {
+            question = EncodeQuestion(name, type);
+        }
+        catch (ArgumentException)
+        {
+            return DnsRcode.None;
+        }
+
+        for (int attempt = 0; attempt <= Math.Max(0, retries); attempt++)
+        {
+            ushort id = (ushort)RandomNumberGenerator.GetInt32(1, ushort.MaxValue);
+            byte[] query = BuildQuery(id, question, ednsBufferSize);
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptTimeout.CancelAfter(timeout);
+            try
+            {
+                counters.CountQuery();
+                (DnsRcode rcode, bool truncated) = await ExchangeUdpAsync(server, query, id, question, attemptTimeout.Token).ConfigureAwait(false);
+                if (!truncated)
+                {
+                    return rcode;
+                }
+
+                // RFC 7766 §5: a truncated UDP answer is retried over TCP.
+                counters.CountTcpFallback();
+                counters.CountQuery();
+                return await ExchangeTcpAsync(server, query, id, question, attemptTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // This attempt timed out; try again while attempts remain.
+            }
+            catch (SocketException)
+            {
+                return DnsRcode.None;
+            }
+            catch (IOException)
+            {
+                return DnsRcode.None;
+            }
+        }
+
+        return DnsRcode.None;
+    }
+
+    /// <summary>RFC 1035 §4.1.2: QNAME as length-prefixed labels, then QTYPE and QCLASS (IN).</summary>
+    internal static byte[] EncodeQuestion(string name, ushort type)
+    {
+        string trimmed = name.TrimEnd('.');
+        var bytes = new List<byte>(trimmed.Length + 6);
+        if (trimmed.Length > 0)
+        {
+            foreach (string label in trimmed.Split('.'))
+            {
+                byte[] labelBytes = Encoding.ASCII.GetBytes(label);
+                if (labelBytes.Length is 0 or > 63)
+                {
+                    throw new ArgumentException($"The name '{name}' has an empty label or one longer than 63 octets.", nameof(name));
+                }
+
+                bytes.Add((byte)labelBytes.Length);
+                bytes.AddRange(labelBytes);
+            }
+        }
+
+        bytes.Add(0);
+        if (bytes.Count > 255)
+        {
+            throw new ArgumentException($"The name '{name}' is longer than 255 octets.", nameof(name));
+        }
+
+        bytes.Add((byte)(type >> 8));
+        bytes.Add((byte)type);
+        bytes.Add(0);
+        bytes.Add(1);
+        return [.. bytes];
+    }
+
+    /// <summary>
+    /// RFC 1035 §4.1.1 header (RD, CD; QDCOUNT 1, ARCOUNT 1), the question, and an EDNS OPT
+    /// pseudo-record (RFC 6891 §6.1.2) with the DO bit (RFC 3225 §3) so the answer is DNSSEC-aware.
+    /// </summary>
+    internal static byte[] BuildQuery(ushort id, byte[] question, int ednsBufferSize)
+    {
+        byte[] message = new byte[HeaderLength + question.Length + 11];
+        Span<byte> span = message;
+        BinaryPrimitives.WriteUInt16BigEndian(span, id);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], FlagRecursionDesired | FlagCheckingDisabled);
+        BinaryPrimitives.WriteUInt16BigEndian(span[4..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(span[10..], 1);
+        question.CopyTo(span[HeaderLength..]);
+        Span<byte> opt = span[(HeaderLength + question.Length)..];
+        opt[0] = 0; // owner: the root
+        BinaryPrimitives.WriteUInt16BigEndian(opt[1..], OptRecordType);
+        BinaryPrimitives.WriteUInt16BigEndian(opt[3..], (ushort)ednsBufferSize);
+        BinaryPrimitives.WriteUInt32BigEndian(opt[5..], 0x0000_8000); // extended RCODE 0, version 0, DO=1
+        BinaryPrimitives.WriteUInt16BigEndian(opt[9..], 0);
+        return message;
+    }
+
+    /// <summary>
+    /// Accepts a message only if it is a response to our ID and repeats our question (case-insensitively),
+    /// so a stray or spoofed datagram cannot decide the outcome.
+    /// </summary>
+    internal static bool TryReadResponse(ReadOnlySpan<byte> message, ushort id, byte[] question, out DnsRcode rcode, out bool truncated)
+    {
+        rcode = DnsRcode.None;
+        truncated = false;
+        if (message.Length < HeaderLength + question.Length)
+        {
+            return false;
+        }
+
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
+        if (BinaryPrimitives.ReadUInt16BigEndian(message) != id || (flags & FlagResponse) == 0 ||
+            BinaryPrimitives.ReadUInt16BigEndian(message[4..]) != 1)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> echoed = message.Slice(HeaderLength, question.Length);
+        for (int i = 0; i < question.Length; i++)
+        {
+            if (char.ToLowerInvariant((char)echoed[i]) != char.ToLowerInvariant((char)question[i]))
+            {
+                return false;
+            }
+        }
+
+        truncated = (flags & FlagTruncated) != 0;
+        rcode = MapRcode(flags & 0x000F);
+        return true;
+    }
+
+    internal static DnsRcode MapRcode(int rcode) => rcode switch
+    {
+        0 => DnsRcode.NoError,
+        1 => DnsRcode.FormErr,
+        2 => DnsRcode.ServFail,
+        3 => DnsRcode.NxDomain,
+        4 => DnsRcode.NotImp,
+        5 => DnsRcode.Refused,
+        _ => DnsRcode.Other,
+    };
+
+    private static async Task<(DnsRcode Rcode, bool Truncated)> ExchangeUdpAsync(IPEndPoint server, byte[] query, ushort id, byte[] question, CancellationToken cancellationToken)
+    {
+        using var udp = new UdpClient(server.AddressFamily);
+        udp.Connect(server);
+        await udp.SendAsync(query, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            UdpReceiveResult received = await udp.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            if (TryReadResponse(received.Buffer, id, question, out DnsRcode rcode, out bool truncated))
+            {
+                return (rcode, truncated);
+            }
+
+            // Not our answer (wrong ID or question): keep waiting until the attempt times out.
+        }
+    }
+
+    private static async Task<DnsRcode> ExchangeTcpAsync(IPEndPoint server, byte[] query, ushort id, byte[] question, CancellationToken cancellationToken)
+    {
+        using var tcp = new TcpClient(server.AddressFamily);
+        await tcp.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
+        NetworkStream stream = tcp.GetStream();
+
+        // RFC 1035 §4.2.2: over TCP every message is prefixed by its two-octet length.
+        byte[] framed = new byte[query.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        query.CopyTo(framed, 2);
+        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
+
+        byte[] lengthPrefix = new byte[2];
+        await stream.ReadExactlyAsync(lengthPrefix, cancellationToken).ConfigureAwait(false);
+        byte[] response = new byte[BinaryPrimitives.ReadUInt16BigEndian(lengthPrefix)];
+        await stream.ReadExactlyAsync(response, cancellationToken).ConfigureAwait(false);
+        return TryReadResponse(response, id, question, out DnsRcode rcode, out _) ? rcode : DnsRcode.None;
+    }
+}

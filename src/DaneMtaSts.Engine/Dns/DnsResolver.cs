@@ -1,0 +1,575 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+using DnsClient.Protocol;
+
+namespace DaneMtaSts.Engine.Dns;
+
+/// <summary>
+/// <see cref="IDnsResolver"/> over DnsClient's <see cref="LookupClient"/>. It trusts the AD bit of the
+/// resolvers it is given, as Postfix does (RFC 7672 §2.1), so every query sets RD and DO (RFC 3225),
+/// and each answer is classified:
+/// Secure (AD=1, NOERROR/NXDOMAIN), Insecure (no AD), Bogus (SERVFAIL that the same question with
+/// CD=1 answers), Failed (no answer, REFUSED, SERVFAIL also with CD=1, a malformed answer or an answer
+/// to another question). DNS faults never throw; cancellation does.
+/// </summary>
+public sealed class DnsResolver : IDnsResolver, IDisposable
+{
+    /// <summary>How many CNAME links are followed before giving up (verdicts.md: depth ≤ 8).</summary>
+    public const int MaxCnameLinks = 8;
+
+    /// <summary>EDNS UDP payload size recommended by DNS Flag Day 2020 (avoids IP fragmentation).</summary>
+    public const int EdnsBufferSize = 1232;
+
+    private readonly DnsResolverOptions _options;
+    private readonly IReadOnlyList<IPEndPoint> _servers;
+    private readonly LookupClient? _udpClient;
+    private readonly LookupClient? _tcpClient;
+    private readonly ConcurrentDictionary<(string Name, QueryType Type), Lazy<Task<RawAnswer>>> _cache = new();
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Lock _validationLock = new();
+    private Task<ResolverInfo>? _validationCheck;
+    private ResolverInfo _resolver;
+
+    public DnsResolver(DnsResolverOptions? options = null)
+    {
+        _options = options ?? new DnsResolverOptions();
+        _servers = _options.Servers.Count > 0 ? [.. _options.Servers] : SystemResolvers();
+        _resolver = new ResolverInfo
+        {
+            Servers = [.. _servers.Select(s => s.ToString())],
+            IsLoopback = _servers.Count > 0 && _servers.All(s => IPAddress.IsLoopback(s.Address)),
+            Note = _servers.Count == 0 ? "No DNS resolver is configured on this system." : null,
+        };
+
+        if (_servers.Count > 0)
+        {
+            _udpClient = new LookupClient(CreateClientOptions(tcpOnly: false));
+            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true));
+        }
+    }
+
+    public ResolverInfo Resolver => Volatile.Read(ref _resolver);
+
+    public DnsCounters Counters { get; } = new();
+
+    public Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken) =>
+        QueryTypedAsync(name, QueryType.MX, "MX", r => r is MxRecord mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.Value)) : null, cancellationToken);
+
+    public Task<DnsAnswer<Dane.TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken) =>
+        QueryTypedAsync(
+            name,
+            QueryType.TLSA,
+            "TLSA",
+            r => r is TlsaRecord t ? new Dane.TlsaRecord((byte)t.CertificateUsage, (byte)t.Selector, (byte)t.MatchingType, [.. t.CertificateAssociationData]) : null,
+            cancellationToken);
+
+    /// <summary>TXT records; each record's character-strings are joined without separators (RFC 7208 §3.3, RFC 8461 §3.1).</summary>
+    public Task<DnsAnswer<string>> QueryTxtAsync(string name, CancellationToken cancellationToken) =>
+        QueryTypedAsync(name, QueryType.TXT, "TXT", r => r is TxtRecord txt ? string.Concat(txt.Text) : null, cancellationToken);
+
+    public async Task<DnsAnswer<IPAddress>> QueryAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        Task<DnsAnswer<IPAddress>> v4 = QueryTypedAsync(host, QueryType.A, "A", r => r is ARecord a ? a.Address : null, cancellationToken);
+        Task<DnsAnswer<IPAddress>> v6 = QueryTypedAsync(host, QueryType.AAAA, "AAAA", r => r is AaaaRecord a ? a.Address : null, cancellationToken);
+        await Task.WhenAll(v4, v6).ConfigureAwait(false);
+        return CombineAddressAnswers(await v4.ConfigureAwait(false), await v6.ConfigureAwait(false));
+    }
+
+    public Task<ResolverInfo> CheckValidationAsync(CancellationToken cancellationToken)
+    {
+        lock (_validationLock)
+        {
+            _validationCheck ??= RunValidationCheckAsync(_lifetime.Token);
+        }
+
+        return _validationCheck.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels queries still in flight (shared, cached queries run on the instance's lifetime).</summary>
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        _lifetime.Dispose();
+    }
+
+    /// <summary>
+    /// Names from DNS as the engine keeps them: lower case, no trailing dot; the root is ".".
+    /// An MX exchange of "." (Null MX, RFC 7505) therefore stays ".", never an empty string.
+    /// </summary>
+    internal static string NormalizeExchange(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name == ".")
+        {
+            return ".";
+        }
+
+        return name.TrimEnd('.').ToLowerInvariant();
+    }
+
+    /// <summary>The weaker of two DNSSEC statuses: Secure &lt; Insecure &lt; Bogus &lt; Failed.</summary>
+    internal static DnsSecStatus Weaker(DnsSecStatus a, DnsSecStatus b) => (DnsSecStatus)Math.Max((int)a, (int)b);
+
+    internal static DnsAnswer<IPAddress> CombineAddressAnswers(DnsAnswer<IPAddress> v4, DnsAnswer<IPAddress> v6)
+    {
+        string name = v4.Name;
+        IReadOnlyList<string> chain = v4.CnameChain.Count > 0 ? v4.CnameChain : v6.CnameChain;
+        DnsSecStatus? firstLink = (v4.FirstLinkStatus, v6.FirstLinkStatus) switch
+        {
+            (null, null) => null,
+            ({ } a, null) => a,
+            (null, { } b) => b,
+            ({ } a, { } b) => Weaker(a, b),
+        };
+
+        // A bogus family is a validation failure (possibly an attack): the whole host is bogus.
+        if (v4.Status == DnsSecStatus.Bogus || v6.Status == DnsSecStatus.Bogus)
+        {
+            return new DnsAnswer<IPAddress>
+            {
+                Name = name,
+                Type = "A+AAAA",
+                Status = DnsSecStatus.Bogus,
+                Rcode = v4.Status == DnsSecStatus.Bogus ? v4.Rcode : v6.Rcode,
+                CnameChain = chain,
+                FirstLinkStatus = firstLink,
+                Server = v4.Server ?? v6.Server,
+                Failure = JoinFailures(v4.Status == DnsSecStatus.Bogus ? v4.Failure : null, v6.Status == DnsSecStatus.Bogus ? v6.Failure : null),
+            };
+        }
+
+        // One family failed outright while the other has addresses: deliver over the family that
+        // worked (Postfix's dns_lookup_v succeeds when any type does). Its status is not raised by
+        // this: the failed family could only have made the host weaker, never stronger, and DANE
+        // still applies to the addresses used only if their own records are secure.
+        bool v4Good = v4.IsUsable && v4.Records.Count > 0;
+        bool v6Good = v6.IsUsable && v6.Records.Count > 0;
+        if ((v4.Status == DnsSecStatus.Failed && v6Good) || (v6.Status == DnsSecStatus.Failed && v4Good))
+        {
+            DnsAnswer<IPAddress> good = v4Good ? v4 : v6;
+            DnsAnswer<IPAddress> failed = v4Good ? v6 : v4;
+            return good with
+            {
+                Type = "A+AAAA",
+                FirstLinkStatus = good.FirstLinkStatus,
+                Failure = $"The {failed.Type} lookup failed ({failed.Failure?.TrimEnd('.')}); only the {good.Type} records are used.",
+            };
+        }
+
+        if (v4.Status == DnsSecStatus.Failed || v6.Status == DnsSecStatus.Failed)
+        {
+            return new DnsAnswer<IPAddress>
+            {
+                Name = name,
+                Type = "A+AAAA",
+                Status = DnsSecStatus.Failed,
+                Rcode = v4.Status == DnsSecStatus.Failed ? v4.Rcode : v6.Rcode,
+                CnameChain = chain,
+                FirstLinkStatus = firstLink,
+                Server = v4.Server ?? v6.Server,
+                Failure = JoinFailures(v4.Status == DnsSecStatus.Failed ? v4.Failure : null, v6.Status == DnsSecStatus.Failed ? v6.Failure : null),
+            };
+        }
+
+        return new DnsAnswer<IPAddress>
+        {
+            Name = name,
+            Type = "A+AAAA",
+            Status = Weaker(v4.Status, v6.Status),
+            Rcode = v4.Rcode == DnsRcode.NxDomain && v6.Rcode == DnsRcode.NxDomain ? DnsRcode.NxDomain : DnsRcode.NoError,
+            Records = [.. v4.Records, .. v6.Records],
+            CnameChain = chain,
+            FirstLinkStatus = firstLink,
+            Server = v4.Server ?? v6.Server,
+        };
+    }
+
+    private static string? JoinFailures(string? a, string? b) =>
+        (a, b) switch
+        {
+            (null, null) => null,
+            ({ } x, null) => x,
+            (null, { } y) => y,
+            ({ } x, { } y) => x + " " + y,
+        };
+
+    private static IReadOnlyList<IPEndPoint> SystemResolvers()
+    {
+        try
+        {
+            // Never fall back to a public resolver: the trust model is the configured (ideally local) validator.
+            return [.. NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false).Select(n => new IPEndPoint(IPAddress.Parse(n.Address), n.Port))];
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or NotSupportedException or FormatException)
+        {
+            return [];
+        }
+    }
+
+    private static string Describe(string name, QueryType type) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(name == "." ? "." : name)} {type}");
+
+    private static bool SameName(string? a, string b) => DomainName.EqualNames(NormalizeExchange(a), b);
+
+    private LookupClientOptions CreateClientOptions(bool tcpOnly) =>
+        new([.. _servers])
+        {
+            // Our own cache (per instance, with in-flight de-duplication) replaces DnsClient's.
+            UseCache = false,
+            Recursion = true,
+            RequestDnsSecRecords = true,
+            ExtendedDnsBufferSize = EdnsBufferSize,
+            Timeout = _options.Timeout,
+            Retries = Math.Max(0, _options.Retries),
+            ThrowDnsErrors = false,
+
+            // One server per call: this class walks the list itself, so that NXDOMAIN or NODATA from
+            // one resolver is final and SERVFAIL can be told apart (bogus vs failed) per resolver.
+            ContinueOnDnsError = false,
+            ContinueOnEmptyResponse = false,
+            UseRandomNameServer = false,
+
+            // Truncation is handled here, so that each fallback to TCP is counted (RFC 7766 §5).
+            UseTcpFallback = false,
+            UseTcpOnly = tcpOnly,
+        };
+
+    private async Task<DnsAnswer<T>> QueryTypedAsync<T>(string name, QueryType type, string typeName, Func<DnsResourceRecord, T?> map, CancellationToken cancellationToken)
+        where T : class
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!TryNormalizeQueryName(name, out string? current, out string? nameError))
+        {
+            return new DnsAnswer<T> { Name = name, Type = typeName, Status = DnsSecStatus.Failed, Rcode = DnsRcode.None, Failure = nameError };
+        }
+
+        string queryName = current;
+        var chain = new List<string>();
+        var visited = new HashSet<string>(StringComparer.Ordinal) { current };
+        DnsSecStatus status = DnsSecStatus.Secure;
+        while (true)
+        {
+            RawAnswer raw = await LookupAsync(current, type, cancellationToken).ConfigureAwait(false);
+            status = Weaker(status, raw.Status);
+            if (raw.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed)
+            {
+                string? failure = chain.Count > 0 ? $"{raw.Failure} (reached through the CNAME chain {queryName} → {string.Join(" → ", chain)})" : raw.Failure;
+                return Result(raw.Status, raw.Rcode, [], raw.Server, failure);
+            }
+
+            // Follow the CNAME links inside this answer (RFC 1034 §3.6.2, RFC 2181 §10.1).
+            string owner = current;
+            while (true)
+            {
+                List<T> records = [.. raw.Records
+                    .Where(r => r.RecordType == (ResourceRecordType)type && SameName(r.DomainName.Value, owner))
+                    .Select(map)
+                    .OfType<T>()];
+                if (records.Count > 0)
+                {
+                    return await WithFirstLinkAsync(Result(status, DnsRcode.NoError, records, raw.Server, null)).ConfigureAwait(false);
+                }
+
+                CNameRecord? link = raw.Records.OfType<CNameRecord>().FirstOrDefault(c => SameName(c.DomainName.Value, owner));
+                if (link is null)
+                {
+                    break;
+                }
+
+                string target = NormalizeExchange(link.CanonicalName.Value);
+                if (!visited.Add(target))
+                {
+                    return Result(DnsSecStatus.Failed, DnsRcode.Other, [], raw.Server, $"CNAME loop for {Describe(queryName, type)}: {queryName} → {string.Join(" → ", chain)} → {target}.");
+                }
+
+                if (chain.Count >= MaxCnameLinks)
+                {
+                    return Result(DnsSecStatus.Failed, DnsRcode.Other, [], raw.Server, $"The CNAME chain of {queryName} is longer than {MaxCnameLinks} links ({queryName} → {string.Join(" → ", chain)} → {target} …); it is not followed further.");
+                }
+
+                chain.Add(target);
+                owner = target;
+            }
+
+            if (raw.Rcode == DnsRcode.NxDomain || owner == current)
+            {
+                // NXDOMAIN after a CNAME applies to the last target (RFC 6604 §3); NODATA likewise.
+                return await WithFirstLinkAsync(Result(status, raw.Rcode, [], raw.Server, null)).ConfigureAwait(false);
+            }
+
+            // The answer ended in a CNAME without the target's records (a resolver that stopped early,
+            // or NODATA at the target): ask for the target itself. Bounded: every round grows the chain.
+            current = owner;
+        }
+
+        DnsAnswer<T> Result(DnsSecStatus s, DnsRcode rcode, IReadOnlyList<T> records, string? server, string? failure) => new()
+        {
+            Name = queryName,
+            Type = typeName,
+            Status = s,
+            Rcode = rcode,
+            Records = records,
+            CnameChain = [.. chain],
+            Server = server,
+            Failure = failure,
+        };
+
+        async Task<DnsAnswer<T>> WithFirstLinkAsync(DnsAnswer<T> answer)
+        {
+            if (answer.CnameChain.Count == 0)
+            {
+                return answer;
+            }
+
+            if (answer.Status == DnsSecStatus.Secure)
+            {
+                return answer with { FirstLinkStatus = DnsSecStatus.Secure };
+            }
+
+            // RFC 7672 §2.2.2: an alias whose first link is secure still gets a TLSA lookup at the
+            // original name, so learn the first link's status on its own (only when needed).
+            RawAnswer firstLink = await LookupAsync(queryName, QueryType.CNAME, cancellationToken).ConfigureAwait(false);
+            DnsSecStatus linkStatus = firstLink.Status;
+            bool linkPresent = firstLink.Records.OfType<CNameRecord>().Any(c =>
+                SameName(c.DomainName.Value, queryName) && NormalizeExchange(c.CanonicalName.Value) == answer.CnameChain[0]);
+            if (linkStatus == DnsSecStatus.Secure && !linkPresent)
+            {
+                // A secure answer that does not hold the link we followed proves nothing about it.
+                linkStatus = DnsSecStatus.Insecure;
+            }
+
+            return answer with { FirstLinkStatus = linkStatus };
+        }
+    }
+
+    private static bool TryNormalizeQueryName(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? normalized, out string? error)
+    {
+        if (name == ".")
+        {
+            normalized = ".";
+            error = null;
+            return true;
+        }
+
+        if (DomainName.TryNormalize(name, out normalized, out error))
+        {
+            return true;
+        }
+
+        error = $"Not looked up: {error}";
+        return false;
+    }
+
+    private Task<RawAnswer> LookupAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        if (!_options.UseCache)
+        {
+            return LookupOnWireAsync(name, type, cancellationToken);
+        }
+
+        // The cached Task is shared by every caller asking the same name and type, also while the
+        // query is still in flight; it runs on the instance's lifetime, each caller waits on its own token.
+        var mine = new Lazy<Task<RawAnswer>>(() => LookupOnWireAsync(name, type, _lifetime.Token));
+        Lazy<Task<RawAnswer>> shared = _cache.GetOrAdd((name, type), mine);
+        if (!ReferenceEquals(shared, mine))
+        {
+            Counters.CountCacheHit();
+        }
+
+        return shared.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<RawAnswer> LookupOnWireAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        if (_udpClient is null || _tcpClient is null)
+        {
+            return RawAnswer.Fail(name, type, DnsRcode.None, null, $"{Describe(name, type)} was not looked up: no DNS resolver is configured.");
+        }
+
+        RawAnswer? firstFailure = null;
+        int failures = 0;
+        foreach (IPEndPoint server in _servers)
+        {
+            RawAnswer answer = await QueryServerAsync(server, name, type, cancellationToken).ConfigureAwait(false);
+            if (answer.Rcode == DnsRcode.ServFail)
+            {
+                answer = await ClassifyServFailAsync(server, answer, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A usable answer is final. So is Bogus: a validating resolver found the signatures
+            // wrong, and asking another resolver could only turn that into a weaker answer.
+            if (answer.Status != DnsSecStatus.Failed)
+            {
+                return answer;
+            }
+
+            firstFailure ??= answer;
+            failures++;
+        }
+
+        return failures > 1
+            ? firstFailure! with { Failure = $"{firstFailure!.Failure} The other {failures - 1} configured resolver(s) failed as well." }
+            : firstFailure!;
+    }
+
+    /// <summary>RFC 4035 §5.5: SERVFAIL from a validator that the CD=1 question answers is a bogus answer.</summary>
+    private async Task<RawAnswer> ClassifyServFailAsync(IPEndPoint server, RawAnswer servFail, CancellationToken cancellationToken)
+    {
+        DnsRcode withCd = await CheckingDisabledQuery.QueryRcodeAsync(
+            server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+        string what = Describe(servFail.Name, servFail.Type);
+        if (withCd is DnsRcode.NoError or DnsRcode.NxDomain)
+        {
+            return servFail with
+            {
+                Status = DnsSecStatus.Bogus,
+                Failure = $"SERVFAIL from {server} for {what}; the answer validates with CD=1 (checking disabled), so its DNSSEC signatures are bogus.",
+            };
+        }
+
+        string cdOutcome = withCd == DnsRcode.None ? "no answer" : RcodeText(withCd);
+        return servFail with
+        {
+            Status = DnsSecStatus.Failed,
+            Failure = $"SERVFAIL from {server} for {what}, and {cdOutcome} with CD=1 (checking disabled) too: the lookup fails for a reason other than DNSSEC validation.",
+        };
+    }
+
+    private async Task<RawAnswer> QueryServerAsync(IPEndPoint server, string name, QueryType type, CancellationToken cancellationToken)
+    {
+        string what = Describe(name, type);
+        NameServer[] target = [new NameServer(server)];
+        IDnsQueryResponse response;
+        try
+        {
+            Counters.CountQuery();
+            try
+            {
+                response = await _udpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DnsResponseException ex) when (IsTruncation(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                Counters.CountTcpFallback();
+                Counters.CountQuery();
+                response = await _tcpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // DnsClient wraps cancellation into its own exception; callers expect the standard one.
+            throw new OperationCanceledException("The DNS query was cancelled.", ex, cancellationToken);
+        }
+        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
+        {
+            int attempts = Math.Max(0, _options.Retries) + 1;
+            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), string.Create(
+                CultureInfo.InvariantCulture,
+                $"No answer from {server} for {what} within {attempts} attempt(s) of {_options.Timeout.TotalSeconds:0.#} s."));
+        }
+        catch (DnsXidMismatchException)
+        {
+            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"{server} answered {what} with a message ID that does not match the query; the answer was discarded.");
+        }
+        catch (DnsResponseParseException ex)
+        {
+            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"The answer from {server} for {what} is malformed and cannot be read: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is DnsResponseException or SocketException or IOException or ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            Exception cause = ex.InnerException ?? ex;
+            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"The query to {server} for {what} failed: {cause.Message}");
+        }
+
+        // An answer to another question is not an answer (RFC 5452 §4.2 checks the question too).
+        if (response.Questions.Count != 1 ||
+            response.Questions[0].QuestionType != type ||
+            response.Questions[0].QuestionClass != QueryClass.IN ||
+            !SameName(response.Questions[0].QueryName.Value, name))
+        {
+            string got = response.Questions.Count == 0 ? "no question" : $"{NormalizeExchange(response.Questions[0].QueryName.Value)} {response.Questions[0].QuestionType}";
+            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"{server} answered a different question ({got}) than {what}; the answer was discarded.");
+        }
+
+        DnsRcode rcode = CheckingDisabledQuery.MapRcode((int)response.Header.ResponseCode);
+        switch (rcode)
+        {
+            case DnsRcode.NoError:
+            case DnsRcode.NxDomain:
+                return new RawAnswer(
+                    name,
+                    type,
+                    response.Header.IsAuthenticData ? DnsSecStatus.Secure : DnsSecStatus.Insecure,
+                    rcode,
+                    response.Answers,
+                    server.ToString(),
+                    null);
+            case DnsRcode.ServFail:
+                return RawAnswer.Fail(name, type, rcode, server.ToString(), $"SERVFAIL from {server} for {what}.");
+            default:
+                return RawAnswer.Fail(name, type, rcode, server.ToString(), $"{RcodeText(rcode)} from {server} for {what}.");
+        }
+    }
+
+    /// <summary>
+    /// With UseTcpFallback off, DnsClient 1.8.0 reports a truncated UDP answer (TC=1, or a short
+    /// datagram it could not parse) as this exception, code Unassigned, no inner exception.
+    /// </summary>
+    private static bool IsTruncation(DnsResponseException ex) =>
+        ex.Code == DnsResponseCode.Unassigned && ex.InnerException is null &&
+        ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
+
+    private static string RcodeText(DnsRcode rcode) => rcode switch
+    {
+        DnsRcode.NoError => "NOERROR",
+        DnsRcode.NxDomain => "NXDOMAIN",
+        DnsRcode.ServFail => "SERVFAIL",
+        DnsRcode.Refused => "REFUSED",
+        DnsRcode.FormErr => "FORMERR",
+        DnsRcode.NotImp => "NOTIMP",
+        DnsRcode.None => "no answer",
+        _ => "an unexpected response code",
+    };
+
+    private async Task<ResolverInfo> RunValidationCheckAsync(CancellationToken cancellationToken)
+    {
+        string signedName = _options.KnownSignedName;
+        if (!TryNormalizeQueryName(signedName, out string? name, out string? error))
+        {
+            return Publish(null, $"The DNSSEC check could not run: {error}");
+        }
+
+        RawAnswer answer = await LookupAsync(name, QueryType.DNSKEY, cancellationToken).ConfigureAwait(false);
+        string servers = string.Join(", ", _servers.Select(s => s.ToString()));
+        string zone = name == "." ? "the signed root" : $"the signed zone {name}";
+        return answer.Status switch
+        {
+            DnsSecStatus.Secure when answer.Rcode == DnsRcode.NoError => Publish(true, null),
+            DnsSecStatus.Insecure or DnsSecStatus.Secure =>
+                Publish(false, $"Resolver {servers} does not validate DNSSEC: no AD bit on {zone}'s DNSKEY; DANE cannot be verified."),
+            _ => Publish(null, $"Could not learn whether resolver {servers} validates DNSSEC: {answer.Failure}"),
+        };
+
+        ResolverInfo Publish(bool? validates, string? note)
+        {
+            ResolverInfo info = Resolver with { Validates = validates, Note = note };
+            Volatile.Write(ref _resolver, info);
+            return info;
+        }
+    }
+
+    /// <summary>One exchange with the resolvers for one name and type, before CNAME processing and typing.</summary>
+    internal sealed record RawAnswer(
+        string Name,
+        QueryType Type,
+        DnsSecStatus Status,
+        DnsRcode Rcode,
+        IReadOnlyList<DnsResourceRecord> Records,
+        string? Server,
+        string? Failure)
+    {
+        public static RawAnswer Fail(string name, QueryType type, DnsRcode rcode, string? server, string failure) =>
+            new(name, type, DnsSecStatus.Failed, rcode, [], server, failure);
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.ObjectModel;
+
+namespace DaneMtaSts.Engine.MtaSts;
+
+/// <summary>
+/// The <c>_mta-sts.&lt;domain&gt;</c> TXT record (RFC 8461 §3.1):
+/// <code>
+/// sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]
+/// sts-field-delim = *WSP ";" *WSP
+/// sts-version     = %s"v=STSv1"
+/// sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
+/// sts-extension   = sts-ext-name "=" sts-ext-value
+/// sts-ext-name    = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
+/// sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
+/// </code>
+/// </summary>
+public sealed record MtaStsTxtRecord
+{
+    private const string Version = "v=STSv1";
+
+    /// <summary>True when exactly one STSv1 record was found and it is well-formed: a policy may be fetched.</summary>
+    public required bool IsValid { get; init; }
+
+    /// <summary>The policy id (null unless valid).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The STSv1 record text (the single one, or the first of several), null when none.</summary>
+    public string? RecordText { get; init; }
+
+    /// <summary>How many of the TXT records start with v=STSv1.</summary>
+    public int StsRecordCount { get; init; }
+
+    /// <summary>Extension fields, in record order (name → value).</summary>
+    public IReadOnlyDictionary<string, string> Extensions { get; init; } = ReadOnlyDictionary<string, string>.Empty;
+
+    /// <summary>One sentence: what was found and, if not valid, why there is no policy.</summary>
+    public required string Diagnosis { get; init; }
+
+    /// <summary>Selects and parses the STSv1 record among the TXT records of <c>_mta-sts.&lt;domain&gt;</c> (each already concatenated).</summary>
+    public static MtaStsTxtRecord Parse(IReadOnlyList<string> txtRecords)
+    {
+        ArgumentNullException.ThrowIfNull(txtRecords);
+
+        // RFC 8461 §3.1: records that do not begin with "v=STSv1" (then optional WSP and ';', or the end) are discarded.
+        var candidates = txtRecords.Where(IsStsRecord).ToList();
+        if (candidates.Count == 0)
+        {
+            string others = txtRecords.Count == 0 ? "no TXT record" : $"{txtRecords.Count} TXT record(s), none starting with \"v=STSv1\"";
+            return new MtaStsTxtRecord { IsValid = false, StsRecordCount = 0, Diagnosis = $"There is {others}: the domain publishes no MTA-STS policy." };
+        }
+
+        if (candidates.Count > 1)
+        {
+            return new MtaStsTxtRecord
+            {
+                IsValid = false,
+                StsRecordCount = candidates.Count,
+                RecordText = candidates[0],
+                Diagnosis = $"There is more than one STSv1 record ({candidates.Count}); RFC 8461 §3.1 says to treat this as no MTA-STS policy. Publish exactly one.",
+            };
+        }
+
+        string record = candidates[0];
+        if (!TryParseFields(record, out string? id, out var extensions, out string? error))
+        {
+            return new MtaStsTxtRecord
+            {
+                IsValid = false,
+                StsRecordCount = 1,
+                RecordText = record,
+                Diagnosis = $"The STSv1 record \"{DomainName.Printable(record)}\" is invalid ({error}); RFC 8461 §3.1 says to treat this as no MTA-STS policy.",
+            };
+        }
+
+        return new MtaStsTxtRecord
+        {
+            IsValid = true,
+            Id = id,
+            StsRecordCount = 1,
+            RecordText = record,
+            Extensions = extensions,
+            Diagnosis = $"One valid STSv1 record, policy id '{id}'.",
+        };
+    }
+
+    /// <summary>True when the record begins with "v=STSv1" followed by WSP* ";" or by the end of the record.</summary>
+    internal static bool IsStsRecord(string record)
+    {
+        if (record is null || !record.StartsWith(Version, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        int i = Version.Length;
+        while (i < record.Length && IsWsp(record[i]))
+        {
+            i++;
+        }
+
+        return i == record.Length || record[i] == ';';
+    }
+
+    internal static bool IsWsp(char c) => c is ' ' or '\t';
+
+    internal static bool IsAlnum(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9');
+
+    /// <summary>ext-name of RFC 8461 §3.1 and RFC 8460 §3: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").</summary>
+    internal static bool IsExtensionName(string name) =>
+        name.Length is >= 1 and <= 32 && IsAlnum(name[0]) && name.All(c => IsAlnum(c) || c is '_' or '-' or '.');
+
+    /// <summary>ext-value: 1*(%x21-3A / %x3C / %x3E-7E), printable ASCII without '=', ';' and space.</summary>
+    internal static bool IsExtensionValue(string value) =>
+        value.Length >= 1 && value.All(c => c is (>= '\x21' and <= '\x3A') or '\x3C' or (>= '\x3E' and <= '\x7E'));
+
+    private static bool TryParseFields(string record, out string? id, out IReadOnlyDictionary<string, string> extensions, out string? error)
+    {
+        id = null;
+        var ext = new Dictionary<string, string>(StringComparer.Ordinal);
+        extensions = ext;
+        error = null;
+
+        // The version is the first piece; every later piece between ';' is one field with WSP around it.
+        string[] pieces = record.Split(';');
+        for (int i = 1; i < pieces.Length; i++)
+        {
+            string field = pieces[i].Trim(' ', '\t');
+            if (field.Length == 0)
+            {
+                if (i == pieces.Length - 1 && i > 1)
+                {
+                    break; // one trailing delimiter is allowed
+                }
+
+                error = i == pieces.Length - 1 ? "it has no fields after the version" : $"field {i} is empty (\";;\")";
+                return false;
+            }
+
+            int eq = field.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                error = $"field \"{DomainName.Printable(field)}\" is not name=value";
+                return false;
+            }
+
+            string name = field[..eq];
+            string value = field[(eq + 1)..];
+            if (name == "id")
+            {
+                if (value.Length is < 1 or > 32 || !value.All(IsAlnum))
+                {
+                    error = $"the id \"{DomainName.Printable(value)}\" must be 1 to 32 letters and digits";
+                    return false;
+                }
+
+                if (id is not null)
+                {
+                    error = "it has more than one id field";
+                    return false;
+                }
+
+                id = value;
+                continue;
+            }
+
+            if (!IsExtensionName(name))
+            {
+                error = $"\"{DomainName.Printable(name)}\" is not a valid field name";
+                return false;
+            }
+
+            if (!IsExtensionValue(value))
+            {
+                error = $"the value of field \"{name}\" contains a space, '=', ';' or a non-printable character, or is empty";
+                return false;
+            }
+
+            ext.TryAdd(name, value);
+        }
+
+        if (id is null)
+        {
+            error = "the required id field is missing";
+            return false;
+        }
+
+        return true;
+    }
+}

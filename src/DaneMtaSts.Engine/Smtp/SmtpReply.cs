@@ -1,0 +1,20 @@
+namespace DaneMtaSts.Engine.Smtp;
+
+/// <summary>One complete SMTP reply (RFC 5321 §4.2): a three-digit code and one or more text lines.</summary>
+public sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
+{
+    /// <summary>2xx.</summary>
+    public bool IsPositive => Code is >= 200 and < 400;
+
+    /// <summary>4xx: try again later.</summary>
+    public bool IsTransient => Code is >= 400 and < 500;
+
+    /// <summary>5xx: do not retry.</summary>
+    public bool IsPermanent => Code is >= 500 and < 600;
+
+    /// <summary>The text after the code of every line, joined by a space.</summary>
+    public string Text => string.Join(" ", Lines.Where(l => l.Length > 0));
+
+    /// <summary>"454 4.7.0 TLS not available" (multi-line replies are joined with " / ").</summary>
+    public override string ToString() => Lines.Count == 0 ? Code.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Code} {string.Join(" / ", Lines)}";
+}

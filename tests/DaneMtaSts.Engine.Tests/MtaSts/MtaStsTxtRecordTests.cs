@@ -1,0 +1,117 @@
+using CsCheck;
+using DaneMtaSts.Engine.MtaSts;
+
+namespace DaneMtaSts.Engine.Tests.MtaSts;
+
+public class MtaStsTxtRecordTests
+{
+    [Theory]
+    [InlineData("v=STSv1; id=20240101T000000", "20240101T000000")]
+    [InlineData("v=STSv1;id=abc", "abc")]
+    [InlineData("v=STSv1 ; id=abc ;", "abc")]
+    [InlineData("v=STSv1;\tid=abc;\t", "abc")]
+    [InlineData("v=STSv1; id=12345678901234567890123456789012", "12345678901234567890123456789012")]
+    [InlineData("v=STSv1; ext.name-1=va:l/ue; id=Z9", "Z9")]
+    public void Valid_records(string text, string id)
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse([text]);
+        Assert.True(record.IsValid, record.Diagnosis);
+        Assert.Equal(id, record.Id);
+        Assert.Equal(text, record.RecordText);
+    }
+
+    [Fact]
+    public void Extension_fields_are_kept()
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=STSv1; id=1; foo=bar:baz"]);
+        Assert.Equal("bar:baz", record.Extensions["foo"]);
+    }
+
+    [Theory]
+    [InlineData("v=STSv1", "id field is missing")]
+    [InlineData("v=STSv1;", "no fields")]
+    [InlineData("v=STSv1; id=", "1 to 32")]
+    [InlineData("v=STSv1; id=123456789012345678901234567890123", "1 to 32")]
+    [InlineData("v=STSv1; id=2024-01-01", "1 to 32")]
+    [InlineData("v=STSv1; id=abc def", "1 to 32")]
+    [InlineData("v=STSv1;; id=abc", "empty")]
+    [InlineData("v=STSv1; id=a; id=b", "more than one id")]
+    [InlineData("v=STSv1; id=a; foo", "not name=value")]
+    [InlineData("v=STSv1; id=a; _x=1", "field name")]
+    [InlineData("v=STSv1; id=a; x=", "value")]
+    [InlineData("v=STSv1; id=a; x=a=b", "value")]
+    public void Invalid_records_mean_no_policy(string text, string why)
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse([text]);
+        Assert.False(record.IsValid);
+        Assert.Null(record.Id);
+        Assert.Equal(1, record.StsRecordCount);
+        Assert.Contains(why, record.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v=STSv10; id=1")]
+    [InlineData("V=STSv1; id=1")]
+    [InlineData("v=stsv1; id=1")]
+    [InlineData(" v=STSv1; id=1")]
+    [InlineData("v=STSv1x; id=1")]
+    [InlineData("v=spf1 -all")]
+    public void Records_not_starting_with_the_version_are_discarded(string text)
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse([text]);
+        Assert.False(record.IsValid);
+        Assert.Equal(0, record.StsRecordCount);
+        Assert.Contains("no MTA-STS policy", record.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Other_records_beside_one_STSv1_record_are_ignored()
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=spf1 -all", "v=STSv1; id=abc", "google-site-verification=x"]);
+        Assert.True(record.IsValid);
+        Assert.Equal("abc", record.Id);
+    }
+
+    [Fact]
+    public void Two_STSv1_records_mean_no_policy()
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=STSv1; id=a", "v=STSv1; id=b"]);
+        Assert.False(record.IsValid);
+        Assert.Equal(2, record.StsRecordCount);
+        Assert.Contains("more than one STSv1 record", record.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_records_at_all()
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse([]);
+        Assert.False(record.IsValid);
+        Assert.Contains("no TXT record", record.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Arbitrary_text_never_throws()
+    {
+        Gen.String.Array[0, 3].Sample(records =>
+        {
+            var r = MtaStsTxtRecord.Parse(records);
+            Assert.False(string.IsNullOrEmpty(r.Diagnosis));
+            Assert.True(!r.IsValid || r.Id is { Length: >= 1 and <= 32 });
+        });
+    }
+
+    [Fact]
+    public void Record_like_text_never_throws_and_valid_ids_are_alphanumeric()
+    {
+        var token = Gen.OneOf<string>("v=STSv1", ";", " ", "\t", "id=", "abc", "123", "=", "x.y", ":", ",", "-", "é", "\u0000");
+        token.Array[0, 14].Select(string.Concat).Sample(text =>
+        {
+            var r = MtaStsTxtRecord.Parse([text]);
+            if (r.IsValid)
+            {
+                Assert.StartsWith("v=STSv1", text, StringComparison.Ordinal);
+                Assert.All(r.Id!, c => Assert.True(char.IsAsciiLetterOrDigit(c)));
+            }
+        });
+    }
+}
