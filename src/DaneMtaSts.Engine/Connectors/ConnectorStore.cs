@@ -337,7 +337,12 @@ public sealed class ConnectorStore
         }
     }
 
-    private static bool IsContention(IOException ex) => (ex.HResult & 0xFFFF) is SharingViolation or LockViolation;
+    // Windows reports ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION in the HResult. On Unix .NET
+    // emulates FileShare.None with flock(LOCK_EX | LOCK_NB) and puts the raw errno in the HResult:
+    // EWOULDBLOCK is 11 on Linux and 35 on macOS and the BSDs.
+    private static bool IsContention(IOException ex) => OperatingSystem.IsWindows()
+        ? (ex.HResult & 0xFFFF) is SharingViolation or LockViolation
+        : ex.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 
     private static FileStreamOptions PrivateFileOptions(FileMode mode, FileAccess access)
     {
