@@ -74,7 +74,8 @@ function Invoke-Pwsh {
     param([Parameter(Mandatory)][string[]] $ArgumentList)
     $exe = $script:PwshCommand[0]
     $pre = @($script:PwshCommand | Select-Object -Skip 1)
-    & $exe @pre -NoProfile -NonInteractive @ArgumentList
+    # Out-Host: the child's output is for the console, never part of this function's result.
+    & $exe @pre -NoProfile -NonInteractive @ArgumentList | Out-Host
     return $LASTEXITCODE
 }
 
@@ -109,6 +110,13 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path $moduleSource "$ModuleName.Format.ps1xml") $StagedModule
     Get-ChildItem (Join-Path $moduleSource 'en-US') -File -ErrorAction SilentlyContinue |
         Copy-Item -Destination (Join-Path $StagedModule 'en-US')
+
+    # MAML help from module/help/*.help.psd1 and the compiled cmdlets; a gap in the help fails the build.
+    Write-Step 'Generating help'
+    $helpExit = Invoke-Pwsh @('-File', (Join-Path $RepoRoot 'tools/New-MamlHelp.ps1'), '-ModulePath', (Join-Path $StagedModule "$ModuleName.psd1"),
+        '-HelpSourcePath', (Join-Path $moduleSource 'help'), '-OutputFolder', (Join-Path $StagedModule 'en-US'))
+    if ($helpExit -ne 0) { throw "Help generation failed (exit code $helpExit): see the problems listed above." }
+
     Get-ChildItem $StagedModule -Recurse -File | ForEach-Object { Write-Verbose "  $($_.FullName.Substring($StagedModule.Length + 1))" }
     Write-Host "Staged: $StagedModule"
 }

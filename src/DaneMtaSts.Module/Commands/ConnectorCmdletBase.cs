@@ -110,7 +110,9 @@ public abstract class ConnectorSettingsCmdletBase : ConnectorCmdletBase
     [Parameter]
     public SmtpDaneMode SmtpDaneMode { get; set; }
 
+    // Custom is only ever read back (the modes match no shorthand), so it is not offered.
     [Parameter]
+    [ValidateSet(nameof(DaneMtaSts.TlsValidationMode.None), nameof(DaneMtaSts.TlsValidationMode.Opportunistic), nameof(DaneMtaSts.TlsValidationMode.Mandatory))]
     public TlsValidationMode TlsValidationMode { get; set; }
 
     [Parameter]
