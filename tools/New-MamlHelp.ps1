@@ -97,7 +97,7 @@ function Write-Parameter([System.Xml.XmlWriter] $w, $Info, $Entry, [bool] $Requi
     $w.WriteEndElement()
     # The values a user may type: a ValidateSet narrows an enum (TlsValidationMode has a read-only value).
     $validateSet = @($Info.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1)
-    $values = if ($validateSet) { @($validateSet[0].ValidValues) } elseif ($type.IsEnum) { [enum]::GetNames($type) } else { @() }
+    $values = @(if ($validateSet) { $validateSet[0].ValidValues } elseif ($type.IsEnum) { [enum]::GetNames($type) })
     if ($values.Count -gt 0) {
         $w.WriteStartElement('command', 'parameterValueGroup', $nsCommand)
         foreach ($v in $values) {
