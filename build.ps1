@@ -151,7 +151,7 @@ function Invoke-EngineTests {
     $trxName = 'engine.trx'
     Remove-Item (Join-Path $results $trxName) -ErrorAction SilentlyContinue
     & dotnet test (Join-Path $RepoRoot 'tests/DaneMtaSts.Engine.Tests/DaneMtaSts.Engine.Tests.csproj') `
-        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal'
+        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' | Out-Host
     $exit = $LASTEXITCODE
     $trx = Join-Path $results $trxName
     if (-not (Test-Path $trx)) {
@@ -173,15 +173,17 @@ function Invoke-PesterSuite {
     Remove-Item $countsFile -ErrorAction SilentlyContinue
     $runner = Join-Path $RepoRoot 'tests/Invoke-PesterRun.ps1'
     $runnerArgs = @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $StagedModule "$ModuleName.psd1"),
-        '-TestRoot', (Join-Path $RepoRoot 'tests'), '-Filter', $PesterFilter, '-CountsFile', $countsFile,
+        '-TestRoot', (Join-Path $RepoRoot 'tests'), '-CountsFile', $countsFile,
         '-ResultFile', (Join-Path $results "pester-$Name.xml"))
+    # A bare '*' handed to a native command is expanded to the file names of the current folder on Unix.
+    if ($PesterFilter -ne '*') { $runnerArgs += @('-Filter', $PesterFilter) }
     if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ',')) }
     if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag', ($ExcludeTag -join ',')) }
 
     if ($Prefix.Count -gt 0) {
         $exe = $Prefix[0]
         $rest = @($Prefix | Select-Object -Skip 1) + $script:PwshCommand + @('-NoProfile', '-NonInteractive') + $runnerArgs
-        & $exe @rest
+        & $exe @rest | Out-Host
     }
     else {
         $null = Invoke-Pwsh $runnerArgs
