@@ -74,7 +74,8 @@ function Invoke-Pwsh {
     param([Parameter(Mandatory)][string[]] $ArgumentList)
     $exe = $script:PwshCommand[0]
     $pre = @($script:PwshCommand | Select-Object -Skip 1)
-    & $exe @pre -NoProfile -NonInteractive @ArgumentList
+    # Out-Host: the child's output is for the console, never part of this function's result.
+    & $exe @pre -NoProfile -NonInteractive @ArgumentList | Out-Host
     return $LASTEXITCODE
 }
 
@@ -109,6 +110,13 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path $moduleSource "$ModuleName.Format.ps1xml") $StagedModule
     Get-ChildItem (Join-Path $moduleSource 'en-US') -File -ErrorAction SilentlyContinue |
         Copy-Item -Destination (Join-Path $StagedModule 'en-US')
+
+    # MAML help from module/help/*.help.psd1 and the compiled cmdlets; a gap in the help fails the build.
+    Write-Step 'Generating help'
+    $helpExit = Invoke-Pwsh @('-File', (Join-Path $RepoRoot 'tools/New-MamlHelp.ps1'), '-ModulePath', (Join-Path $StagedModule "$ModuleName.psd1"),
+        '-HelpSourcePath', (Join-Path $moduleSource 'help'), '-OutputFolder', (Join-Path $StagedModule 'en-US'))
+    if ($helpExit -ne 0) { throw "Help generation failed (exit code $helpExit): see the problems listed above." }
+
     Get-ChildItem $StagedModule -Recurse -File | ForEach-Object { Write-Verbose "  $($_.FullName.Substring($StagedModule.Length + 1))" }
     Write-Host "Staged: $StagedModule"
 }
@@ -143,7 +151,7 @@ function Invoke-EngineTests {
     $trxName = 'engine.trx'
     Remove-Item (Join-Path $results $trxName) -ErrorAction SilentlyContinue
     & dotnet test (Join-Path $RepoRoot 'tests/DaneMtaSts.Engine.Tests/DaneMtaSts.Engine.Tests.csproj') `
-        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal'
+        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' | Out-Host
     $exit = $LASTEXITCODE
     $trx = Join-Path $results $trxName
     if (-not (Test-Path $trx)) {
@@ -165,15 +173,17 @@ function Invoke-PesterSuite {
     Remove-Item $countsFile -ErrorAction SilentlyContinue
     $runner = Join-Path $RepoRoot 'tests/Invoke-PesterRun.ps1'
     $runnerArgs = @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $StagedModule "$ModuleName.psd1"),
-        '-TestRoot', (Join-Path $RepoRoot 'tests'), '-Filter', $PesterFilter, '-CountsFile', $countsFile,
+        '-TestRoot', (Join-Path $RepoRoot 'tests'), '-CountsFile', $countsFile,
         '-ResultFile', (Join-Path $results "pester-$Name.xml"))
+    # A bare '*' handed to a native command is expanded to the file names of the current folder on Unix.
+    if ($PesterFilter -ne '*') { $runnerArgs += @('-Filter', $PesterFilter) }
     if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ',')) }
     if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag', ($ExcludeTag -join ',')) }
 
     if ($Prefix.Count -gt 0) {
         $exe = $Prefix[0]
         $rest = @($Prefix | Select-Object -Skip 1) + $script:PwshCommand + @('-NoProfile', '-NonInteractive') + $runnerArgs
-        & $exe @rest
+        & $exe @rest | Out-Host
     }
     else {
         $null = Invoke-Pwsh $runnerArgs

@@ -15,4 +15,5 @@ $ExecutionContext.SessionState.Module.OnRemove = {
     Remove-Module -ModuleInfo $innerModule -Force -ErrorAction SilentlyContinue
 }.GetNewClosure()
 
-Export-ModuleMember -Cmdlet $innerModule.ExportedCmdlets.Keys
+# @() matters: a bare KeyCollection binds to -Cmdlet as one object and exports nothing.
+Export-ModuleMember -Cmdlet @($innerModule.ExportedCmdlets.Keys)

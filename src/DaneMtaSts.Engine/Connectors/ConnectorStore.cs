@@ -1,0 +1,377 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DaneMtaSts.Engine.Connectors;
+
+/// <summary>
+/// The store: one JSON file holding the connectors and the MTA-STS policy cache.
+/// Reads take no lock: every write replaces the file atomically (a temporary file in the same
+/// folder, then a rename over the old one), so a reader sees the old or the new document, never half
+/// of one. Every change is read-modify-write while holding an exclusive lock on a separate lock file,
+/// so two processes changing connectors at the same time lose nothing.
+/// A file that does not parse, or that a newer module wrote, is reported and never touched.
+/// </summary>
+public sealed class ConnectorStore
+{
+    /// <summary>The environment variable that points the module at a store file.</summary>
+    public const string EnvironmentVariable = "DANEMTASTS_STORE";
+
+    private const int SharingViolation = 32;
+    private const int LockViolation = 33;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+    };
+
+    private readonly TimeProvider _clock;
+
+    public ConnectorStore(string path, TimeSpan? lockTimeout = null, TimeProvider? clock = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        LockPath = Path + ".lock";
+        LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(15);
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>The store file.</summary>
+    public string Path { get; }
+
+    /// <summary>The lock file beside it (held open with FileShare.None while a change is made).</summary>
+    public string LockPath { get; }
+
+    /// <summary>How long a change waits for another process to release the lock.</summary>
+    public TimeSpan LockTimeout { get; }
+
+    /// <summary>$env:DANEMTASTS_STORE, else store.json in the per-user data folder of the OS.</summary>
+    public static string DefaultPath()
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return System.IO.Path.GetFullPath(fromEnvironment);
+        }
+
+        // LocalApplicationData: %LOCALAPPDATA% on Windows, $XDG_DATA_HOME or ~/.local/share on Linux,
+        // ~/Library/Application Support on macOS.
+        string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (string.IsNullOrEmpty(root))
+        {
+            throw new EngineException(
+                "StoreLocationUnknown",
+                EngineErrorKind.ResourceUnavailable,
+                $"The per-user data folder of this system is unknown; set the environment variable {EnvironmentVariable} to the path of the store file.");
+        }
+
+        return System.IO.Path.Combine(root, "DaneMtaSts", "store.json");
+    }
+
+    /// <summary>The store named by <see cref="DefaultPath"/>.</summary>
+    public static ConnectorStore OpenDefault() => new(DefaultPath());
+
+    // ---------------------------------------------------------------- connectors
+
+    /// <summary>Every connector, in the order they were created.</summary>
+    public IReadOnlyList<OutboundConnector> GetConnectors() => Read().Connectors;
+
+    /// <summary>The connector an identity names, or null.</summary>
+    public OutboundConnector? FindConnector(ConnectorIdentity identity) => identity.FindIn(Read().Connectors);
+
+    /// <summary>The connector an identity names; ConnectorNotFound when there is none.</summary>
+    public OutboundConnector GetConnector(ConnectorIdentity identity) => Require(Read(), identity);
+
+    /// <summary>The connector a New- call would create, checked against the store but not written (-WhatIf).</summary>
+    public OutboundConnector PreviewNewConnector(ConnectorChanges changes) => ComputeNew(Read(), changes, _clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>The connector as a Set- call would leave it, checked but not written (-WhatIf).</summary>
+    public OutboundConnector PreviewUpdateConnector(ConnectorIdentity identity, ConnectorChanges changes) =>
+        ComputeUpdate(Read(), identity, changes, _clock.GetUtcNow().UtcDateTime).Updated;
+
+    /// <summary>Creates a connector; ConnectorAlreadyExists when the name is taken.</summary>
+    public OutboundConnector AddConnector(ConnectorChanges changes) => Update(doc =>
+    {
+        OutboundConnector created = ComputeNew(doc, changes, _clock.GetUtcNow().UtcDateTime);
+        doc.Connectors.Add(created);
+        return created;
+    });
+
+    /// <summary>Changes the given properties of a connector and validates the result as a whole.</summary>
+    public OutboundConnector UpdateConnector(ConnectorIdentity identity, ConnectorChanges changes) => Update(doc =>
+    {
+        var (index, updated) = ComputeUpdate(doc, identity, changes, _clock.GetUtcNow().UtcDateTime);
+        doc.Connectors[index] = updated;
+        return updated;
+    });
+
+    /// <summary>Removes a connector and returns it; ConnectorNotFound when there is none.</summary>
+    public OutboundConnector RemoveConnector(ConnectorIdentity identity) => Update(doc =>
+    {
+        OutboundConnector existing = Require(doc, identity);
+        doc.Connectors.Remove(existing);
+        return existing;
+    });
+
+    private static OutboundConnector ComputeNew(StoreDocument doc, ConnectorChanges changes, DateTime nowUtc)
+    {
+        OutboundConnector created = ConnectorRules.CreateNew(changes, Guid.NewGuid(), nowUtc);
+        EnsureNameFree(doc, created.Name, except: null);
+        return created;
+    }
+
+    private static (int Index, OutboundConnector Updated) ComputeUpdate(StoreDocument doc, ConnectorIdentity identity, ConnectorChanges changes, DateTime nowUtc)
+    {
+        OutboundConnector existing = Require(doc, identity);
+        OutboundConnector updated = ConnectorRules.Apply(existing, changes, nowUtc);
+        EnsureNameFree(doc, updated.Name, except: existing.Guid);
+        return (doc.Connectors.IndexOf(existing), updated);
+    }
+
+    private static OutboundConnector Require(StoreDocument doc, ConnectorIdentity identity) =>
+        identity.FindIn(doc.Connectors) ?? throw new EngineException(
+            "ConnectorNotFound",
+            EngineErrorKind.ObjectNotFound,
+            $"The outbound connector '{identity}' was not found.",
+            identity.ToString());
+
+    private static void EnsureNameFree(StoreDocument doc, string name, Guid? except)
+    {
+        if (doc.Connectors.Any(c => c.Guid != except && string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new EngineException(
+                "ConnectorAlreadyExists",
+                EngineErrorKind.ResourceExists,
+                $"An outbound connector named '{name}' already exists (names are compared without regard to case).",
+                name);
+        }
+    }
+
+    // ---------------------------------------------------------------- the document
+
+    /// <summary>The current document; an empty one when the file does not exist.</summary>
+    public StoreDocument Read()
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(Path);
+        }
+        catch (FileNotFoundException)
+        {
+            return new StoreDocument();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new StoreDocument();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new EngineException("StoreReadFailed", EngineErrorKind.ReadError, $"The store '{Path}' cannot be read: {ex.Message}", Path, ex);
+        }
+
+        return Parse(bytes);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="mutate"/> on the current document under the exclusive lock and writes the
+    /// result atomically. When <paramref name="mutate"/> throws, nothing is written.
+    /// </summary>
+    public T Update<T>(Func<StoreDocument, T> mutate)
+    {
+        using FileStream lockStream = AcquireLock();
+        StoreDocument doc = Read();
+        T result = mutate(doc);
+        Write(doc);
+        return result;
+    }
+
+    private StoreDocument Parse(byte[] bytes)
+    {
+        int version;
+        try
+        {
+            using JsonDocument json = JsonDocument.Parse(bytes);
+            if (json.RootElement.ValueKind != JsonValueKind.Object ||
+                !json.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
+                !v.TryGetInt32(out version) || version < 1)
+            {
+                throw Corrupt("it has no valid SchemaVersion", null);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw Corrupt(ex.Message, ex);
+        }
+
+        if (version > StoreDocument.CurrentSchemaVersion)
+        {
+            throw new EngineException(
+                "StoreSchemaTooNew",
+                EngineErrorKind.InvalidData,
+                $"The store '{Path}' has schema version {version}, written by a newer DaneMtaSts; this version reads up to {StoreDocument.CurrentSchemaVersion}. Update the module; the file was left unchanged.",
+                Path);
+        }
+
+        StoreDocument doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<StoreDocument>(bytes, JsonOptions) ?? throw Corrupt("it is null", null);
+        }
+        catch (JsonException ex)
+        {
+            throw Corrupt(ex.Message, ex);
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var guids = new HashSet<Guid>();
+        foreach (OutboundConnector c in doc.Connectors)
+        {
+            if (c is null || string.IsNullOrWhiteSpace(c.Name) || c.Guid == Guid.Empty)
+            {
+                throw Corrupt("a connector has no name or no GUID", null);
+            }
+
+            if (!names.Add(c.Name) || !guids.Add(c.Guid))
+            {
+                throw Corrupt($"the connector name or GUID of '{c.Name}' appears twice", null);
+            }
+        }
+
+        if (doc.MtaStsPolicies.Any(p => p is null || string.IsNullOrWhiteSpace(p.Domain)))
+        {
+            throw Corrupt("an MTA-STS cache entry has no domain", null);
+        }
+
+        return doc;
+    }
+
+    private EngineException Corrupt(string why, Exception? inner) => new(
+        "StoreCorrupt",
+        EngineErrorKind.ReadError,
+        $"The store '{Path}' is not a valid DaneMtaSts store ({why}). It was left unchanged; repair or move it, or point {EnvironmentVariable} at another file.",
+        Path,
+        inner);
+
+    private void Write(StoreDocument doc)
+    {
+        doc.SchemaVersion = StoreDocument.CurrentSchemaVersion;
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        string temp = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, PrivateFileOptions(FileMode.CreateNew, FileAccess.Write)))
+            {
+                JsonSerializer.Serialize(stream, doc, JsonOptions);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // The rename is the commit point: before it the old document is intact, after it the new one is complete.
+            File.Move(temp, Path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw NotWritable(ex);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private FileStream AcquireLock()
+    {
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        try
+        {
+            if (!Directory.Exists(folder))
+            {
+                if (OperatingSystem.IsWindows())
+                {
+                    Directory.CreateDirectory(folder);
+                }
+                else
+                {
+                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw NotWritable(ex);
+        }
+
+        var watch = Stopwatch.StartNew();
+        int attempt = 0;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath, PrivateFileOptions(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+            }
+            catch (IOException ex) when (IsContention(ex))
+            {
+                if (watch.Elapsed >= LockTimeout)
+                {
+                    throw new EngineException(
+                        "StoreLocked",
+                        EngineErrorKind.ResourceUnavailable,
+                        $"The store '{Path}' stayed locked by another process for {LockTimeout.TotalSeconds:0} seconds (lock file '{LockPath}'). Try again when the other DaneMtaSts command has finished.",
+                        Path,
+                        ex);
+                }
+
+                // Back off a little more each time, with jitter so that waiting processes do not retry in step.
+                attempt++;
+                Thread.Sleep(Math.Min(200, 10 * attempt) + Random.Shared.Next(0, 15));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw NotWritable(ex);
+            }
+        }
+    }
+
+    // Windows reports ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION in the HResult. On Unix .NET
+    // emulates FileShare.None with flock(LOCK_EX | LOCK_NB) and puts the raw errno in the HResult:
+    // EWOULDBLOCK is 11 on Linux and 35 on macOS and the BSDs.
+    private static bool IsContention(IOException ex) => OperatingSystem.IsWindows()
+        ? (ex.HResult & 0xFFFF) is SharingViolation or LockViolation
+        : ex.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
+
+    private static FileStreamOptions PrivateFileOptions(FileMode mode, FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            // The store may name partner domains and hosts: readable by its owner only (0600).
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
+    }
+
+    private EngineException NotWritable(Exception ex) => new(
+        "StoreNotWritable",
+        EngineErrorKind.WriteError,
+        $"The store '{Path}' cannot be written: {ex.Message} Point {EnvironmentVariable} at a file in a folder you can write to.",
+        Path,
+        ex);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temporary file is harmless: it is never read.
+        }
+    }
+}

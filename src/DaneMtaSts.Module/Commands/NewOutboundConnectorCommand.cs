@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
+
+namespace DaneMtaSts.Module.Commands;
+
+/// <summary>New-OutboundConnector: creates a connector in the store with Exchange Online's defaults.</summary>
+[Cmdlet(VerbsCommon.New, "OutboundConnector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(OutboundConnector))]
+public sealed class NewOutboundConnectorCommand : ConnectorSettingsCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter]
+    public Guid LinkForModifiedConnector { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        ConnectorChanges changes = BuildChanges();
+        changes.Name = new(Name);
+        if (IsBound(nameof(LinkForModifiedConnector)))
+        {
+            changes.LinkForModifiedConnector = new(LinkForModifiedConnector);
+        }
+
+        try
+        {
+            // Checked before ShouldProcess, so that -WhatIf reports a connector that could not be created.
+            OutboundConnector preview = Store.PreviewNewConnector(changes);
+            if (!ShouldProcess(Summarize(preview), "Create"))
+            {
+                return;
+            }
+
+            WriteConnector(Store.AddConnector(changes));
+        }
+        catch (EngineException ex)
+        {
+            ThrowEngineError(ex, Name);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Management.Automation;
+using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Module.Infrastructure;
+
+namespace DaneMtaSts.Module.Commands;
+
+/// <summary>
+/// Set-OutboundConnector: changes only the parameters given, then validates the connector as a
+/// whole; when a rule is broken nothing is written.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "OutboundConnector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(OutboundConnector))]
+public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConnectorNameCompleter))]
+    public OutboundConnectorIdParameter Identity { get; set; } = null!;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[]? ValidationRecipients { get; set; }
+
+    [Parameter]
+    public bool IsValidated { get; set; }
+
+    [Parameter]
+    [AllowNull]
+    public DateTime? LastValidationTimestamp { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        ConnectorChanges changes = BuildChanges();
+        if (IsBound(nameof(Name))) { changes.Name = new(Name); }
+        if (IsBound(nameof(ValidationRecipients))) { changes.ValidationRecipients = new(ValidationRecipients); }
+        if (IsBound(nameof(IsValidated))) { changes.IsValidated = new(IsValidated); }
+        if (IsBound(nameof(LastValidationTimestamp))) { changes.LastValidationTimestamp = new(LastValidationTimestamp); }
+
+        OutboundConnector current;
+        try
+        {
+            current = Store.GetConnector(Identity.Value);
+        }
+        catch (EngineException ex) when (ex.ErrorId == "ConnectorNotFound")
+        {
+            WriteEngineError(ex, Identity.RawIdentity);
+            return;
+        }
+        catch (EngineException ex)
+        {
+            ThrowEngineError(ex, Identity.RawIdentity);
+            return;
+        }
+
+        try
+        {
+            // The whole connector after the change is validated before anything is asked or written.
+            // From here the connector is named by its GUID: the name may be what this call changes.
+            var byGuid = ConnectorIdentity.FromGuid(current.Guid);
+            OutboundConnector preview = Store.PreviewUpdateConnector(byGuid, changes);
+            if (!ShouldProcess(Summarize(current), $"Set ({string.Join(", ", ChangedParameterNames())})"))
+            {
+                return;
+            }
+
+            OutboundConnector updated = Store.UpdateConnector(byGuid, changes);
+            WriteVerbose($"Result: {Summarize(preview)}");
+            if (PassThru)
+            {
+                WriteConnector(updated);
+            }
+        }
+        catch (EngineException ex) when (ex.ErrorId == "ConnectorNotFound")
+        {
+            // Removed by another process between the read and the change.
+            WriteEngineError(ex, Identity.RawIdentity);
+        }
+        catch (EngineException ex)
+        {
+            ThrowEngineError(ex, Identity.RawIdentity);
+        }
+    }
+
+    private IEnumerable<string> ChangedParameterNames() =>
+        MyInvocation.BoundParameters.Keys.Where(k => k is not (nameof(Identity) or nameof(PassThru)) && !CommonParameterNames.Contains(k));
+
+    private static readonly HashSet<string> CommonParameterNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable",
+        "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable", "WhatIf", "Confirm",
+    };
+}

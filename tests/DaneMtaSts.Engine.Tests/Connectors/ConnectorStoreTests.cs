@@ -1,0 +1,270 @@
+using System.Text;
+using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.MtaSts;
+
+namespace DaneMtaSts.Engine.Tests.Connectors;
+
+public sealed class ConnectorStoreTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "danemtasts-store-" + Guid.NewGuid().ToString("N"));
+
+    private string StorePath => Path.Combine(_folder, "sub", "store.json");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static ConnectorChanges Partner(string name, string domain = "contoso.com") => new() { Name = new(name), RecipientDomains = new([domain]) };
+
+    private ConnectorStore NewStore(TimeSpan? lockTimeout = null) => new(StorePath, lockTimeout);
+
+    private void WriteRaw(string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(StorePath)!);
+        File.WriteAllText(StorePath, text, new UTF8Encoding(false));
+    }
+
+    [Fact]
+    public void Missing_store_is_empty_and_reading_creates_nothing()
+    {
+        var store = NewStore();
+        Assert.Empty(store.GetConnectors());
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
+    public void Connectors_round_trip_through_the_file()
+    {
+        var store = NewStore();
+        var changes = Partner("Contoso");
+        changes.UseMXRecord = new(false);
+        changes.SmartHosts = new(["relay.contoso.com", "192.0.2.0/24"]);
+        changes.TlsSettings = new(TlsAuthLevel.DomainValidation);
+        changes.TlsDomain = new("*.contoso.com");
+        changes.TlsValidationMode = new(TlsValidationMode.Mandatory);
+        changes.Comment = new("partner \"quoted\" ü");
+        var created = store.AddConnector(changes);
+
+        var reread = new ConnectorStore(StorePath).GetConnector(ConnectorIdentity.FromName("contoso"));
+        Assert.Equal(created, reread);
+        Assert.Equal(SmtpDaneMode.Mandatory, reread.SmtpDaneMode);
+        string json = File.ReadAllText(StorePath);
+        Assert.Contains("\"SchemaVersion\": 1", json, StringComparison.Ordinal);
+        Assert.Contains("\"SmtpDaneMode\": \"Mandatory\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_name_is_rejected_case_insensitively()
+    {
+        var store = NewStore();
+        store.AddConnector(Partner("Contoso"));
+        var ex = Assert.Throws<EngineException>(() => store.AddConnector(Partner("CONTOSO")));
+        Assert.Equal("ConnectorAlreadyExists", ex.ErrorId);
+        Assert.Equal(EngineErrorKind.ResourceExists, ex.Kind);
+        Assert.Single(store.GetConnectors());
+    }
+
+    [Fact]
+    public void Update_renames_and_refuses_a_taken_name()
+    {
+        var store = NewStore();
+        var a = store.AddConnector(Partner("A"));
+        store.AddConnector(Partner("B"));
+        var renamed = store.UpdateConnector(ConnectorIdentity.FromGuid(a.Guid), new ConnectorChanges { Name = new("A2") });
+        Assert.Equal("A2", renamed.Name);
+        var ex = Assert.Throws<EngineException>(() => store.UpdateConnector(ConnectorIdentity.FromName("a2"), new ConnectorChanges { Name = new("b") }));
+        Assert.Equal("ConnectorAlreadyExists", ex.ErrorId);
+    }
+
+    [Fact]
+    public void Failed_update_writes_nothing()
+    {
+        var store = NewStore();
+        store.AddConnector(Partner("Contoso"));
+        byte[] before = File.ReadAllBytes(StorePath);
+        var ex = Assert.Throws<EngineException>(() => store.UpdateConnector(ConnectorIdentity.FromName("Contoso"), new ConnectorChanges { UseMXRecord = new(false) }));
+        Assert.Equal("SmartHostsRequired", ex.ErrorId);
+        Assert.Equal(before, File.ReadAllBytes(StorePath));
+    }
+
+    [Fact]
+    public void Remove_and_missing_identity()
+    {
+        var store = NewStore();
+        var c = store.AddConnector(Partner("Contoso"));
+        Assert.Equal(c.Guid, store.RemoveConnector(ConnectorIdentity.FromName("contoso")).Guid);
+        Assert.Empty(store.GetConnectors());
+        var ex = Assert.Throws<EngineException>(() => store.RemoveConnector(ConnectorIdentity.FromName("contoso")));
+        Assert.Equal("ConnectorNotFound", ex.ErrorId);
+        Assert.Equal(EngineErrorKind.ObjectNotFound, ex.Kind);
+    }
+
+    [Fact]
+    public void Corrupt_file_is_an_error_naming_it_and_is_left_byte_for_byte()
+    {
+        WriteRaw("{ \"SchemaVersion\": 1, \"Connectors\": [ { \"Name\": ");
+        byte[] before = File.ReadAllBytes(StorePath);
+        var store = NewStore();
+        var read = Assert.Throws<EngineException>(() => store.GetConnectors());
+        Assert.Equal("StoreCorrupt", read.ErrorId);
+        Assert.Equal(EngineErrorKind.ReadError, read.Kind);
+        Assert.Contains(StorePath, read.Message, StringComparison.Ordinal);
+        var write = Assert.Throws<EngineException>(() => store.AddConnector(Partner("Contoso")));
+        Assert.Equal("StoreCorrupt", write.ErrorId);
+        Assert.Equal(before, File.ReadAllBytes(StorePath));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("{\"Connectors\":[]}")]
+    [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"RecipientDomains\":null}]}")]
+    [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"SmtpDaneMode\":\"Sometimes\"}]}")]
+    [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\"},{\"Name\":\"a\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e02\"}]}")]
+    public void Structurally_invalid_documents_are_corrupt(string text)
+    {
+        WriteRaw(text);
+        Assert.Equal("StoreCorrupt", Assert.Throws<EngineException>(() => NewStore().GetConnectors()).ErrorId);
+        Assert.Equal(text, File.ReadAllText(StorePath));
+    }
+
+    [Fact]
+    public void Newer_schema_is_refused_and_left_unchanged()
+    {
+        const string text = "{\"SchemaVersion\": 2, \"Connectors\": [], \"Future\": true}";
+        WriteRaw(text);
+        var store = NewStore();
+        var ex = Assert.Throws<EngineException>(() => store.AddConnector(Partner("Contoso")));
+        Assert.Equal("StoreSchemaTooNew", ex.ErrorId);
+        Assert.Contains(StorePath, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(text, File.ReadAllText(StorePath));
+    }
+
+    [Fact]
+    public void Store_file_is_private_to_its_owner_on_unix()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        NewStore().AddConnector(Partner("Contoso"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(StorePath));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(StorePath)!, "*.tmp"));
+    }
+
+    [Fact]
+    public void Parallel_writers_from_many_threads_lose_nothing()
+    {
+        const int writers = 8;
+        const int perWriter = 10;
+        Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
+        {
+            // Each writer has its own store object, as two processes would.
+            var store = NewStore(TimeSpan.FromSeconds(60));
+            for (int i = 0; i < perWriter; i++)
+            {
+                store.AddConnector(Partner($"W{w}-{i}", $"w{w}-{i}.example"));
+            }
+        });
+
+        var names = NewStore().GetConnectors().Select(c => c.Name).ToHashSet();
+        Assert.Equal(writers * perWriter, names.Count);
+    }
+
+    [Fact]
+    public void A_held_lock_times_out_with_store_locked()
+    {
+        var store = NewStore(TimeSpan.FromMilliseconds(300));
+        store.AddConnector(Partner("Contoso"));
+        using (new FileStream(store.LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var ex = Assert.Throws<EngineException>(() => store.AddConnector(Partner("Fabrikam")));
+            Assert.Equal("StoreLocked", ex.ErrorId);
+            Assert.Equal(EngineErrorKind.ResourceUnavailable, ex.Kind);
+        }
+
+        store.AddConnector(Partner("Fabrikam"));
+        Assert.Equal(2, store.GetConnectors().Count);
+    }
+
+    [Fact]
+    public void Default_path_comes_from_the_environment_variable()
+    {
+        string? before = Environment.GetEnvironmentVariable(ConnectorStore.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ConnectorStore.EnvironmentVariable, StorePath);
+            Assert.Equal(StorePath, ConnectorStore.DefaultPath());
+            Environment.SetEnvironmentVariable(ConnectorStore.EnvironmentVariable, null);
+            Assert.EndsWith(Path.Combine("DaneMtaSts", "store.json"), ConnectorStore.DefaultPath(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ConnectorStore.EnvironmentVariable, before);
+        }
+    }
+
+    [Fact]
+    public void Unwritable_folder_is_a_clear_error()
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName == "root")
+        {
+            // root writes through any mode bits; the check cannot be made.
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(StorePath)!);
+        File.SetUnixFileMode(Path.GetDirectoryName(StorePath)!, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            var ex = Assert.Throws<EngineException>(() => NewStore().AddConnector(Partner("Contoso")));
+            Assert.Equal("StoreNotWritable", ex.ErrorId);
+        }
+        finally
+        {
+            File.SetUnixFileMode(Path.GetDirectoryName(StorePath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public void Path_under_a_file_is_not_writable()
+    {
+        // Works as root too: a regular file cannot hold a folder.
+        Directory.CreateDirectory(_folder);
+        string blocker = Path.Combine(_folder, "sub");
+        File.WriteAllText(blocker, "not a folder");
+        var ex = Assert.Throws<EngineException>(() => NewStore().AddConnector(Partner("Contoso")));
+        Assert.Equal("StoreNotWritable", ex.ErrorId);
+        Assert.Contains(StorePath, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mta_sts_policy_cache_lives_in_the_store_beside_connectors()
+    {
+        var store = NewStore();
+        store.AddConnector(Partner("Contoso"));
+        IMtaStsPolicyCache cache = new StoreMtaStsPolicyCache(store);
+        var fetched = new DateTime(2026, 3, 10, 0, 0, 0, DateTimeKind.Utc);
+        var policy = new MtaStsCachedPolicy { Domain = "Bücher.Example.", Id = "20260310", PolicyText = "version: STSv1\nmode: enforce\nmx: mx.example\nmax_age: 86400\n", FetchedUtc = fetched, ExpiresUtc = fetched.AddDays(1) };
+        cache.Put(policy);
+
+        var read = new StoreMtaStsPolicyCache(new ConnectorStore(StorePath)).Get("xn--bcher-kva.example");
+        Assert.NotNull(read);
+        Assert.Equal("xn--bcher-kva.example", read.Domain);
+        Assert.Equal(policy.PolicyText, read.PolicyText);
+        Assert.Equal(policy.ExpiresUtc, read.ExpiresUtc);
+
+        cache.Put(policy with { Id = "20260311" });
+        Assert.Equal("20260311", cache.Get("bücher.example")!.Id);
+        Assert.Single(store.Read().MtaStsPolicies);
+
+        cache.Remove("BÜCHER.example");
+        Assert.Null(cache.Get("bücher.example"));
+        Assert.Single(store.GetConnectors());
+    }
+}

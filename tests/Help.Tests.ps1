@@ -1,0 +1,56 @@
+BeforeDiscovery {
+    Import-Module $env:DANEMTASTS_TEST_MODULE -Force
+    # Every exported cmdlet that exists now; cmdlets added later are covered automatically.
+    $script:Commands = @(Get-Command -Module DaneMtaSts -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+}
+
+BeforeAll {
+    Import-Module $env:DANEMTASTS_TEST_MODULE -Force
+}
+
+Describe 'Help of <Name>' -ForEach $Commands {
+    BeforeAll {
+        $script:Help = Get-Help $Name -Full
+        $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters
+        $script:Parameters = @((Get-Command $Name).Parameters.Values | Where-Object Name -notin $Common)
+    }
+
+    It 'has a synopsis that is not the generated syntax' {
+        $Help.Synopsis | Should -Not -BeNullOrEmpty
+        # Without a help file PowerShell puts the syntax in the synopsis.
+        $Help.Synopsis | Should -Not -Match ([regex]::Escape("$Name ") + '\[')
+    }
+
+    It 'has a description' {
+        ($Help.Description.Text -join ' ') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes every parameter' {
+        foreach ($p in $Parameters) {
+            $entry = $Help.Parameters.Parameter | Where-Object Name -eq $p.Name
+            $entry | Should -Not -BeNullOrEmpty -Because "-$($p.Name) must be in the help"
+            ($entry.Description.Text -join ' ') | Should -Not -BeNullOrEmpty -Because "-$($p.Name) needs a description"
+        }
+    }
+
+    It 'has at least two examples with code and remarks' {
+        @($Help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        foreach ($e in $Help.Examples.Example) {
+            $e.Code | Should -Not -BeNullOrEmpty
+            ($e.Remarks.Text -join ' ') | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'declares an output type' {
+        (Get-Command $Name).OutputType | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Get-Help -Full output' {
+    It 'shows synopsis, description, parameters and examples of New-OutboundConnector' {
+        $text = Get-Help New-OutboundConnector -Full | Out-String -Width 200
+        $text | Should -Match 'SYNOPSIS\s+Creates an Exchange Online outbound connector'
+        $text | Should -Match '-TlsValidationMode'
+        $text | Should -Match 'Example 2'
+    }
+}
