@@ -104,18 +104,18 @@ public static class ConnectorValidator
             {
                 Connector = connector.Name,
                 Recipient = recipient,
-                Outcome = accepted ? Outcome.Deliver : sent.Permanent ? Outcome.Reject : Outcome.Queue,
-                StatusCode = accepted ? null : sent.StatusCode,
-                StatusText = accepted ? null : sent.Reply,
+                Outcome = accepted ? Outcome.Deliver : sent.PermanentFailure ? Outcome.Reject : Outcome.Queue,
+                StatusCode = accepted ? null : EnhancedCode(sent),
+                StatusText = accepted ? null : sent.ReplyText ?? sent.Failure,
                 Security = verdict.Security,
                 MxHost = host.Name,
                 Address = address.Address.ToString(),
                 Sent = accepted,
-                ServerReply = sent.Reply,
+                ServerReply = Reply(sent),
                 MessageId = message.MessageId,
                 Reason = accepted
                     ? $"Sent over the judged session to {host.Name} [{address.Address}] ({verdict.Security}): {verdict.Reason}"
-                    : $"The server refused the test message: {sent.Reply}",
+                    : $"The server refused the test message: {Reply(sent)}",
                 Verdict = verdict,
             });
         }
@@ -135,6 +135,32 @@ public static class ConnectorValidator
         Reason = reason,
         Verdict = verdict,
     };
+
+    private static string? Reply(SmtpSendResult sent)
+    {
+        var rejected = sent.RejectedRecipients.Select(r => $"{r.Address}: {r.ReplyCode} {r.ReplyText}".TrimEnd()).ToList();
+        string final = sent.ReplyCode is int code ? $"{code} {sent.ReplyText}".TrimEnd() : sent.Failure ?? "";
+        return rejected.Count > 0 ? string.Join("; ", rejected.Append(final).Where(t => t.Length > 0)) : final;
+    }
+
+    // The enhanced status code at the start of the server's reply text ("5.1.1 ..."), else one
+    // derived from the basic reply code.
+    private static string? EnhancedCode(SmtpSendResult sent)
+    {
+        SmtpRecipientResult? firstRejected = sent.RejectedRecipients.Count > 0 ? sent.RejectedRecipients[0] : null;
+        string? text = firstRejected?.ReplyText ?? sent.ReplyText;
+        if (text is not null)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(text, @"^\s*([245]\.\d{1,3}\.\d{1,3})\b");
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+        }
+
+        int? code = firstRejected?.ReplyCode ?? sent.ReplyCode;
+        return code is >= 500 ? "5.0.0" : code is >= 400 ? "4.0.0" : StatusCodes.SmtpFailure;
+    }
 
     /// <summary>The domain part of an address, checked; throws InvalidRecipient.</summary>
     public static string RecipientDomain(string recipient)

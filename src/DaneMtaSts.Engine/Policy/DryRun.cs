@@ -79,7 +79,7 @@ public sealed class DryRunSession : IDisposable
         var counters = new SmtpCounters();
         ISmtpProbeSource source = probes?.Invoke(probeOptions, counters) ?? new CachingSmtpProbeSource(probeOptions, counters, options.MaxConcurrentProbes);
         MtaStsPolicyFetcher? fetcher = options.MtaSts
-            ? new MtaStsPolicyFetcher(dns, new MtaStsFetcherOptions { Port = options.HttpsPort, Timeout = options.Timeout, Trust = trust, AsOf = options.AsOf })
+            ? new MtaStsPolicyFetcher(dns, new MtaStsFetchOptions { Port = options.HttpsPort, Timeout = options.Timeout, Trust = trust, AsOf = options.AsOf })
             : null;
         var gatherer = new EvidenceGatherer(dns, source, new GatherOptions
         {
@@ -117,7 +117,7 @@ public sealed class DryRunSession : IDisposable
 }
 
 /// <summary>Fresh STARTTLS probes, one per (address, port, SNI) per call, a bounded number at once.</summary>
-public sealed class CachingSmtpProbeSource : ISmtpProbeSource
+public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
 {
     private readonly SmtpProbeOptions _options;
     private readonly SmtpCounters _counters;
@@ -149,6 +149,8 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource
             _gate.Release();
         }
     }
+
+    public void Dispose() => _gate.Dispose();
 }
 
 /// <summary>What a user typed as a recipient domain, checked.</summary>

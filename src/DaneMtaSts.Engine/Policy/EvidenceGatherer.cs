@@ -76,7 +76,7 @@ public sealed class EvidenceGatherer
 
         // Independent lookups go out together: MX, MTA-STS (TXT then HTTPS, overlapping the SMTP
         // probes) and TLS-RPT.
-        Task<MxResolution> mxTask = MxResolver.ResolveAsync(_dns, domain, cancellationToken);
+        Task<MxResolution> mxTask = MxResolver.ResolveAsync(_dns, domain, cancellationToken, resolveHosts: false);
         Task<MtaStsEvidence>? stsTask = _options.MtaSts && _fetcher is not null ? GetMtaStsAsync(domain, cancellationToken) : null;
         Task<DnsAnswer<string>>? rptTask = _options.Dane || _options.MtaSts ? _dns.QueryTxtAsync("_smtp._tls." + domain, cancellationToken) : null;
 
@@ -86,7 +86,7 @@ public sealed class EvidenceGatherer
         if (mxEvidence.Outcome is MxOutcome.Mx or MxOutcome.ImplicitMx)
         {
             bool mxSecure = mxEvidence.Status == DnsSecStatus.Secure;
-            var tasks = mx.Hosts.Select(h => GatherHostAsync(h.Name, h.Preference, mxSecure, domain, RoutingKind.Mx, asOf, cancellationToken)).ToList();
+            var tasks = mx.CandidateHosts.Select(h => GatherHostAsync(h.Name, h.Preference, mxSecure, domain, RoutingKind.Mx, asOf, cancellationToken)).ToList();
             hosts.AddRange(await Task.WhenAll(tasks));
         }
 
@@ -370,6 +370,52 @@ public sealed class EvidenceGatherer
         return hit is null
             ? result
             : result with { Valid = true, Failure = PkixFailure.None, NameMatches = true, Detail = $"The chain is trusted and the certificate name {hit} is covered by TlsDomain {tlsDomain}." };
+    }
+
+    private static MxEvidence MapMx(MxResolution mx) => new()
+    {
+        Outcome = mx.Kind switch
+        {
+            MxResolutionKind.Mx => MxOutcome.Mx,
+            MxResolutionKind.ImplicitMx => MxOutcome.ImplicitMx,
+            MxResolutionKind.NullMx => MxOutcome.NullMx,
+            MxResolutionKind.NoMailHost => MxOutcome.NoMailHost,
+            MxResolutionKind.NxDomain => MxOutcome.NxDomain,
+            MxResolutionKind.Bogus => MxOutcome.Bogus,
+            _ => MxOutcome.Failed,
+        },
+        Status = mx.Status,
+        CnameChain = mx.CnameChain,
+        Notes = mx.Hosts.SelectMany(h => h.Notes.Select(n => $"MX {h.Name}: {n}")).ToList(),
+        Failure = mx.Kind is MxResolutionKind.Bogus or MxResolutionKind.Failed or MxResolutionKind.NoMailHost ? mx.Reason : null,
+    };
+
+    private static MtaStsStepEvidence MapMtaSts(MtaStsEvidence sts) => new()
+    {
+        Consulted = true,
+        Policy = sts.Policy,
+        PolicyId = sts.PolicyId,
+        Source = sts.Source.ToString(),
+        TxtRecord = sts.TxtRecord,
+        Failures = sts.Failures,
+        FailureResultType = sts.FailureType,
+        Detail = sts,
+    };
+
+    private static (TlsRptRecord? Record, string? Diagnosis) ParseTlsRpt(DnsAnswer<string> answer)
+    {
+        if (!answer.IsUsable)
+        {
+            return (null, $"The TLS-RPT lookup of {answer.Name} failed: {answer.Failure ?? answer.Rcode.ToString()}.");
+        }
+
+        if (answer.Records.Count == 0)
+        {
+            return (null, $"No TLS-RPT record at {answer.Name}.");
+        }
+
+        TlsRptRecord record = TlsRptRecord.Parse(answer.Records);
+        return (record.IsValid ? record : null, record.Diagnosis);
     }
 
     private static DnsRcodeSummary Summarise(DnsRcode rcode) => rcode switch

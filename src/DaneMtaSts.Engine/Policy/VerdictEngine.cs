@@ -29,25 +29,6 @@ public sealed record JudgeOptions
 /// </summary>
 public static class VerdictEngine
 {
-    /// <summary>Maps the shorthand to the two Exchange Online modes (verdicts.md §Modes).</summary>
-    public static (SmtpDaneMode Dane, MtaStsMode Sts) Expand(TlsValidationMode mode) => mode switch
-    {
-        TlsValidationMode.None => (SmtpDaneMode.None, MtaStsMode.None),
-        TlsValidationMode.Opportunistic => (SmtpDaneMode.Opportunistic, MtaStsMode.Opportunistic),
-        TlsValidationMode.Mandatory => (SmtpDaneMode.Mandatory, MtaStsMode.Opportunistic),
-        _ => throw new EngineException("TlsValidationModeCustom", EngineErrorKind.InvalidArgument,
-            "TlsValidationMode Custom cannot be set: give -SmtpDaneMode and -MtaStsMode instead.", mode),
-    };
-
-    /// <summary>The shorthand for a pair of modes: the matching row, else Custom.</summary>
-    public static TlsValidationMode Derive(SmtpDaneMode dane, MtaStsMode sts) => (dane, sts) switch
-    {
-        (SmtpDaneMode.None, MtaStsMode.None) => TlsValidationMode.None,
-        (SmtpDaneMode.Opportunistic, MtaStsMode.Opportunistic) => TlsValidationMode.Opportunistic,
-        (SmtpDaneMode.Mandatory, MtaStsMode.Opportunistic) => TlsValidationMode.Mandatory,
-        _ => TlsValidationMode.Custom,
-    };
-
     public static TlsPolicyResult Judge(DomainEvidence evidence, JudgeOptions options)
     {
         var judge = new Judgement(evidence, options);
@@ -516,7 +497,7 @@ public static class VerdictEngine
             {
                 Domain = ev.Domain,
                 Connector = options.ConnectorName,
-                TlsValidationMode = Derive(options.SmtpDaneMode, options.MtaStsMode),
+                TlsValidationMode = Connectors.OutboundConnector.DeriveTlsValidationMode(options.SmtpDaneMode, options.MtaStsMode),
                 SmtpDaneMode = options.SmtpDaneMode,
                 MtaStsMode = options.MtaStsMode,
                 Outcome = outcome,

@@ -174,7 +174,7 @@ public static class TlsRptReportBuilder
             Json = text,
             SuccessfulSessions = results.Count(r => r.Outcome == Outcome.Deliver),
             FailedSessions = results.Count(r => r.Outcome == Outcome.Queue),
-            ReportUris = results.Select(r => r.Evidence.TlsRpt).FirstOrDefault(t => t is not null)?.ReportUris ?? [],
+            ReportUris = results.Select(r => r.Evidence.TlsRpt).FirstOrDefault(t => t is { IsValid: true })?.ReportUris.Select(u => u.ToString()).ToList() ?? [],
         };
     }
 
@@ -221,11 +221,16 @@ public static class TlsRptReportBuilder
 
         if (r.PolicyType == "sts" && r.Evidence.MtaSts.Policy is { } policy)
         {
-            return policy.ToPolicyStrings();
+            return PolicyLines(policy);
         }
 
         return [];
     }
+
+    // RFC 8460 §4.4: "policy-string" holds the policy's lines, one string each.
+    private static List<string> PolicyLines(MtaSts.MtaStsPolicy policy) =>
+        policy.Text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n')
+            .Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }
