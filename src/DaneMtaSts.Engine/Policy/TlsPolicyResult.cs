@@ -72,6 +72,9 @@ public sealed record TlsPolicyResult
     /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
     public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;
 
+    /// <summary>The evidence as indented text (what Format-List shows).</summary>
+    public string FormatEvidence() => EvidenceText.Format(this);
+
     public override string ToString() => Outcome == Outcome.Deliver
         ? $"{Domain} [{TlsValidationMode}]: Deliver ({Security}) via {MxHost}"
         : $"{Domain} [{TlsValidationMode}]: {Outcome} {StatusCode} {StatusText}";
