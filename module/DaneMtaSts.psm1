@@ -7,7 +7,16 @@ if (-not ('DaneMtaSts.Shared.LoadContext' -as [type])) {
 }
 [DaneMtaSts.Shared.LoadContext]::Register([System.IO.Path]::Combine($PSScriptRoot, 'deps'))
 
-$innerModule = Import-Module -Name ([System.IO.Path]::Combine($PSScriptRoot, 'DaneMtaSts.Module.dll')) -PassThru -DisableNameChecking
+$binaryModule = [System.IO.Path]::Combine($PSScriptRoot, 'DaneMtaSts.Module.dll')
+$innerModule = Import-Module -Name $binaryModule -PassThru -DisableNameChecking
+
+# Validate-OutboundConnector keeps Exchange Online's own verb, which PowerShell does not approve.
+# Exported from this module it would make every Import-Module print the unapproved-verb warning,
+# so it is imported into the global scope with name checking off instead (removed with the module).
+$unapprovedVerbCmdlets = @($innerModule.ExportedCmdlets.Keys | Where-Object { ($_ -split '-')[0] -notin (Get-Verb).Verb })
+if ($unapprovedVerbCmdlets.Count -gt 0) {
+    Import-Module -Name $binaryModule -Cmdlet $unapprovedVerbCmdlets -Global -DisableNameChecking
+}
 
 # Removing DaneMtaSts must remove the binary module too (PowerShell does not do it for a module
 # imported from a script module).
@@ -16,4 +25,4 @@ $ExecutionContext.SessionState.Module.OnRemove = {
 }.GetNewClosure()
 
 # @() matters: a bare KeyCollection binds to -Cmdlet as one object and exports nothing.
-Export-ModuleMember -Cmdlet @($innerModule.ExportedCmdlets.Keys)
+Export-ModuleMember -Cmdlet @($innerModule.ExportedCmdlets.Keys | Where-Object { $_ -notin $unapprovedVerbCmdlets })

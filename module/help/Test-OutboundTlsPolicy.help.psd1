@@ -1,0 +1,53 @@
+@{
+    Synopsis     = 'Dry-runs what Exchange Online would do with a message to each domain under SMTP DANE and MTA-STS modes: deliver, queue or reject, and why.'
+    Description  = @'
+Test-OutboundTlsPolicy gathers the evidence for each recipient domain once - MX records and their DNSSEC status, the address and TLSA records of every MX host, a STARTTLS probe of every address with the served certificate chain, the MTA-STS policy (from DNS, HTTPS or the local policy cache) and the TLS-RPT record - and judges it under each requested mode exactly as Exchange Online's SmtpDaneMode and MtaStsMode do. Nothing is sent: the SMTP session ends with QUIT after the TLS handshake.
+
+Each result says Outcome (Deliver, Queue or Reject), the Exchange Online status code and text for Queue and Reject (for example 4.7.323 tlsa-invalid), how a delivered message would be protected (Security: Dane, MtaSts, Tls or None), the MX host that would take the message or whose failure decided, and a Reason a person can act on. The evidence is under the Evidence property; Format-List shows it as readable text (TLSA records and which matched at which chain depth, chain subjects and SPKI hashes, the MTA-STS policy and its source).
+
+With -Connector the connector's modes, routing (MX or smart hosts) and TlsSettings are used; without -Domain the connector's RecipientDomains are tested. "Test-OutboundTlsPolicy -Connector X -TlsValidationMode Mandatory" answers "what breaks if I switch X to Mandatory?".
+
+Many domains run concurrently (-ThrottleLimit); results come out in input order as soon as they are ready, and an MX host or address shared by several domains is looked up and probed once per call. Ctrl+C stops at once. Warnings report a resolver that does not validate DNSSEC, unusable TLSA records, DANE-TA chains that expire within 30 days of -AsOf, and MTA-STS policies whose mx patterns miss an actual MX host.
+'@
+    Parameters   = @{
+        Domain            = 'The recipient domains to test. E-mail addresses are accepted (the domain part is used). Takes pipeline input by value and by the property names Domain and RecipientDomain. An invalid name, an IP literal or a wildcard is a non-terminating error; the other domains still run.'
+        Connector         = 'A connector from the local store (name, GUID or piped connector) whose modes, routing (MX or smart hosts) and TlsSettings are used. Without -Domain, each of its RecipientDomains is tested (wildcards are reported as not testable).'
+        TlsValidationMode = 'One or more of None, Opportunistic and Mandatory: one result per domain per mode, all judged from one gathering of evidence. Default: the connector''s modes, else Opportunistic (Exchange Online''s default).'
+        SmtpDaneMode      = 'Judge under this SmtpDaneMode (Opportunistic, Mandatory or None) instead of the shorthand; the missing one of SmtpDaneMode/MtaStsMode comes from the connector, else Opportunistic.'
+        MtaStsMode        = 'Judge under this MtaStsMode (Opportunistic or None) instead of the shorthand.'
+        ThrottleLimit     = @{ Description = 'How many domains are gathered at once.'; Default = '16' }
+        Quiet             = 'Return $true or $false per result (Outcome -eq ''Deliver'') instead of result objects: for Pester and CI scripts.'
+    }
+    SharedParameters = 'Network.parameters.psd1'
+    Examples     = @(
+        @{
+            Code    = 'Test-OutboundTlsPolicy contoso.com -TlsValidationMode None, Opportunistic, Mandatory'
+            Remarks = 'Shows, for each of the three modes, whether mail to contoso.com would be delivered (and how protected), queued (with its status code) or rejected.'
+        }
+        @{
+            Code    = 'Test-OutboundTlsPolicy -Connector "Contoso" -TlsValidationMode Mandatory | Where-Object Outcome -ne Deliver'
+            Remarks = 'Answers "what breaks if I switch the Contoso connector to Mandatory?": every recipient domain that would be queued, with the code and the reason.'
+        }
+        @{
+            Code    = 'Import-Csv partners.csv | Test-OutboundTlsPolicy -TlsValidationMode Mandatory -ThrottleLimit 32 | Export-Csv results.csv'
+            Remarks = 'Audits a list of partner domains (a Domain column) and saves the flat results.'
+        }
+        @{
+            Code    = 'Test-OutboundTlsPolicy fabrikam.com -AsOf (Get-Date).AddDays(30) | Format-List'
+            Remarks = 'Judges every certificate date 30 days from now and shows the full evidence: what a certificate expiry would break.'
+        }
+        @{
+            Code    = '(Test-OutboundTlsPolicy fabrikam.com -TlsValidationMode Mandatory -Quiet) | Should -BeTrue'
+            Remarks = 'A Pester assertion for CI: the partner must be deliverable under Mandatory.'
+        }
+    )
+    Inputs       = @(
+        @{ Type = 'System.String'; Description = 'Domains or e-mail addresses, bound to -Domain (also by the property names Domain and RecipientDomain).' }
+    )
+    Outputs      = @(
+        @{ Type = 'DaneMtaSts.TlsPolicyResult'; Description = 'One result per domain per mode: Domain, Connector, TlsValidationMode, SmtpDaneMode, MtaStsMode, Outcome, StatusCode, StatusText, Security, MxHost, Reason, Evidence.' }
+        @{ Type = 'System.Boolean'; Description = 'With -Quiet: $true when the outcome is Deliver.' }
+    )
+    Notes        = 'Errors (FullyQualifiedErrorId prefix): InvalidDomainName, IpLiteralNotTestable, WildcardDomainNotTestable (non-terminating); ConnectorNotFound, InvalidDnsServer, InvalidCertificateFile, DomainRequired (terminating). Status codes are Exchange Online''s: 4.7.321 starttls-not-supported, 4.7.322 certificate-expired, 4.7.323 tlsa-invalid, 4.7.324 dnssec-invalid, 4.7.325 certificate-host-mismatch, 4.7.320 certificate validation failed (TlsSettings), 4.4.8 and 4.7.5 (MTA-STS), 4.4.312 DNS query failed, 5.4.310 DNS domain does not exist, 5.1.10 Null MX. A queued message is retried for 24 hours and then returned with the same code as 5.x.x (FinalStatusCode).'
+    RelatedLinks = @('Validate-OutboundConnector', 'Export-TlsRptReport', 'Set-OutboundConnector')
+}

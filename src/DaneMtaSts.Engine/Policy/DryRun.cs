@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DaneMtaSts.Engine.Dns;
+using DaneMtaSts.Engine.MtaSts;
+using DaneMtaSts.Engine.Pkix;
+using DaneMtaSts.Engine.Smtp;
+
+namespace DaneMtaSts.Engine.Policy;
+
+/// <summary>The network settings of one dry run (one cmdlet call).</summary>
+public sealed record DryRunOptions
+{
+    /// <summary>Resolvers as "IP" or "IP:port" ("[v6]:port"); empty: the system's.</summary>
+    public IReadOnlyList<string> DnsServers { get; init; } = [];
+
+    /// <summary>PEM/DER files of roots added to the system roots for PKIX checks.</summary>
+    public IReadOnlyList<string> TrustedRootFiles { get; init; } = [];
+
+    public int SmtpPort { get; init; } = 25;
+
+    public int HttpsPort { get; init; } = 443;
+
+    /// <summary>Timeout of each network step (a DNS query, a connect, an SMTP reply, a handshake, an HTTPS fetch).</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public DateTimeOffset? AsOf { get; init; }
+
+    public string EhloName { get; init; } = Environment.MachineName is { Length: > 0 } m && DomainName.TryNormalize(m, out string? n, out _) && n.Contains('.', StringComparison.Ordinal) ? n : "danemtasts.invalid";
+
+    public bool Dane { get; init; } = true;
+
+    public bool MtaSts { get; init; } = true;
+
+    public string? TlsDomain { get; init; }
+
+    /// <summary>How many STARTTLS probes may run at once.</summary>
+    public int MaxConcurrentProbes { get; init; } = 32;
+}
+
+/// <summary>
+/// Everything one dry run shares: one resolver (and its answer cache), one HTTPS client, one probe
+/// cache and one evidence gatherer, so hosts and addresses shared by many domains are looked up and
+/// probed once per call.
+/// </summary>
+public sealed class DryRunSession : IDisposable
+{
+    private readonly MtaStsPolicyFetcher? _fetcher;
+
+    private DryRunSession(DnsResolver dns, EvidenceGatherer gatherer, MtaStsPolicyFetcher? fetcher, SmtpCounters smtpCounters)
+    {
+        Dns = dns;
+        Gatherer = gatherer;
+        _fetcher = fetcher;
+        SmtpCounters = smtpCounters;
+    }
+
+    public DnsResolver Dns { get; }
+
+    public EvidenceGatherer Gatherer { get; }
+
+    public SmtpCounters SmtpCounters { get; }
+
+    /// <summary>Builds a session; <paramref name="probes"/> defaults to fresh, cached STARTTLS probes.</summary>
+    public static DryRunSession Create(DryRunOptions options, IMtaStsPolicyCache? policyCache, Func<SmtpProbeOptions, SmtpCounters, ISmtpProbeSource>? probes = null)
+    {
+        IReadOnlyList<IPEndPoint> servers = options.DnsServers.Select(ParseDnsServer).ToList();
+        PkixTrust trust = options.TrustedRootFiles.Count > 0 ? PkixTrust.FromFiles(options.TrustedRootFiles) : new PkixTrust();
+        var dns = new DnsResolver(new DnsResolverOptions { Servers = servers, Timeout = Min(options.Timeout, TimeSpan.FromSeconds(5)), Retries = 1, UseCache = true });
+        var probeOptions = new SmtpProbeOptions
+        {
+            Port = options.SmtpPort,
+            EhloName = options.EhloName,
+            ConnectTimeout = options.Timeout,
+            CommandTimeout = options.Timeout,
+            HandshakeTimeout = options.Timeout,
+        };
+        var counters = new SmtpCounters();
+        ISmtpProbeSource source = probes?.Invoke(probeOptions, counters) ?? new CachingSmtpProbeSource(probeOptions, counters, options.MaxConcurrentProbes);
+        MtaStsPolicyFetcher? fetcher = options.MtaSts
+            ? new MtaStsPolicyFetcher(dns, new MtaStsFetchOptions { Port = options.HttpsPort, Timeout = options.Timeout, Trust = trust, AsOf = options.AsOf })
+            : null;
+        var gatherer = new EvidenceGatherer(dns, source, new GatherOptions
+        {
+            Dane = options.Dane,
+            MtaSts = options.MtaSts,
+            SmtpPort = options.SmtpPort,
+            AsOf = options.AsOf,
+            Trust = trust,
+            TlsDomain = options.TlsDomain,
+        }, fetcher, policyCache);
+        return new DryRunSession(dns, gatherer, fetcher, counters);
+    }
+
+    /// <summary>Parses "IP", "IP:port" or "[IPv6]:port" (port defaults to 53).</summary>
+    public static IPEndPoint ParseDnsServer(string value)
+    {
+        string text = value.Trim();
+        if (IPAddress.TryParse(text, out IPAddress? bare))
+        {
+            return new IPEndPoint(bare, 53);
+        }
+
+        if (IPEndPoint.TryParse(text, out IPEndPoint? endpoint) && endpoint.Port is > 0 and <= 65535)
+        {
+            return endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, 53) : endpoint;
+        }
+
+        throw new EngineException("InvalidDnsServer", EngineErrorKind.InvalidArgument,
+            $"'{DomainName.Printable(value)}' is not a DNS server address: give an IP address, IP:port or [IPv6]:port.", value);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    public void Dispose() => _fetcher?.Dispose();
+}
+
+/// <summary>Fresh STARTTLS probes, one per (address, port, SNI) per call, a bounded number at once.</summary>
+public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
+{
+    private readonly SmtpProbeOptions _options;
+    private readonly SmtpCounters _counters;
+    private readonly SemaphoreSlim _gate;
+    private readonly ConcurrentDictionary<string, Lazy<Task<SmtpProbeResult>>> _cache = new(StringComparer.Ordinal);
+
+    public CachingSmtpProbeSource(SmtpProbeOptions options, SmtpCounters counters, int maxConcurrent)
+    {
+        _options = options;
+        _counters = counters;
+        _gate = new SemaphoreSlim(Math.Max(1, maxConcurrent));
+    }
+
+    public Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
+    {
+        string key = string.Create(CultureInfo.InvariantCulture, $"{address}|{_options.Port}|{sni}|{hostName}");
+        return _cache.GetOrAdd(key, _ => new Lazy<Task<SmtpProbeResult>>(() => ProbeGatedAsync(address, hostName, sni, cancellationToken))).Value;
+    }
+
+    private async Task<SmtpProbeResult> ProbeGatedAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await SmtpProber.ProbeAsync(address, hostName, sni, _options with { Counters = _counters }, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}
+
+/// <summary>What a user typed as a recipient domain, checked.</summary>
+public static class RecipientDomainInput
+{
+    /// <summary>
+    /// Accepts a domain or an e-mail address (the domain part is used); refuses IP literals,
+    /// "[host]" and "host:port" forms with a sentence saying why (edge S11).
+    /// </summary>
+    public static string Parse(string? input)
+    {
+        if (string.IsNullOrWhiteSpace(input))
+        {
+            throw new EngineException("InvalidDomainName", EngineErrorKind.InvalidArgument, "The domain is empty.", input);
+        }
+
+        string text = input.Trim();
+        int at = text.LastIndexOf('@');
+        if (at >= 0)
+        {
+            text = text[(at + 1)..];
+        }
+
+        if (text.StartsWith('[') && text.EndsWith(']'))
+        {
+            throw new EngineException("IpLiteralNotTestable", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(input)}' is an address literal: it has no MX, DANE or MTA-STS policy to test. Give a domain name.", input);
+        }
+
+        if (IPAddress.TryParse(text, out _))
+        {
+            throw new EngineException("IpLiteralNotTestable", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(input)}' is an IP address: it has no MX, DANE or MTA-STS policy to test. Give a domain name.", input);
+        }
+
+        if (text.Contains(':', StringComparison.Ordinal))
+        {
+            throw new EngineException("InvalidDomainName", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(input)}' has a port or a colon: give the domain alone (use -SmtpPort for the port).", input);
+        }
+
+        if (text.StartsWith("*.", StringComparison.Ordinal) || text == "*")
+        {
+            throw new EngineException("WildcardDomainNotTestable", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(input)}' is a wildcard: only a concrete domain can be tested.", input);
+        }
+
+        if (!DomainName.TryNormalize(text, out string? domain, out string? error))
+        {
+            throw new EngineException("InvalidDomainName", EngineErrorKind.InvalidArgument, error, input);
+        }
+
+        if (DomainName.IsSingleLabel(domain))
+        {
+            throw new EngineException("InvalidDomainName", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(input)}' is a single label (a top-level domain), not a mail domain.", input);
+        }
+
+        return domain;
+    }
+}

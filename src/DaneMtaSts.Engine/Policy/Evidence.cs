@@ -1,0 +1,233 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Serialization;
+using DaneMtaSts.Engine.Dane;
+using DaneMtaSts.Engine.Pkix;
+using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.Smtp;
+
+namespace DaneMtaSts.Engine.Policy;
+
+// The evidence gathered once per domain (or smart-host set) and judged for any number of modes
+// without new network traffic. Everything here is plain data: it is what Test-OutboundTlsPolicy
+// shows under Evidence, so every property must read well in Format-List and ConvertTo-Json.
+
+/// <summary>How the next hop is chosen.</summary>
+public enum RoutingKind
+{
+    /// <summary>MX records of the recipient domain (UseMXRecord $true).</summary>
+    Mx,
+
+    /// <summary>The connector's smart hosts (UseMXRecord $false).</summary>
+    SmartHost,
+}
+
+/// <summary>What the MX lookup of the recipient domain found.</summary>
+public enum MxOutcome
+{
+    Mx,
+    ImplicitMx,
+    NullMx,
+    NxDomain,
+    NoMailHost,
+    Bogus,
+    Failed,
+
+    /// <summary>Smart-host routing: no MX lookup was made.</summary>
+    NotLookedUp,
+}
+
+/// <summary>The MX step of the evidence.</summary>
+public sealed record MxEvidence
+{
+    public required MxOutcome Outcome { get; init; }
+
+    /// <summary>DNSSEC status of the MX RRset (or of the denial / of the domain's address for an implicit MX).</summary>
+    public required DnsSecStatus Status { get; init; }
+
+    /// <summary>The CNAME chain of the recipient domain, if it is an alias.</summary>
+    public IReadOnlyList<string> CnameChain { get; init; } = [];
+
+    /// <summary>Flags worth a warning (IP-literal targets, TLD targets, a Null MX mixed with others).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public string? Failure { get; init; }
+}
+
+/// <summary>The state of the TLSA lookup for one host.</summary>
+public enum TlsaState
+{
+    /// <summary>No lookup: DANE does not apply to the host (insecure MX or host) or the mode is None.</summary>
+    NotApplicable,
+
+    /// <summary>NXDOMAIN or NODATA (or present but not secure): no DANE for this host.</summary>
+    NoRecords,
+
+    /// <summary>Secure TLSA with at least one usable record: DANE authentication required.</summary>
+    Usable,
+
+    /// <summary>Secure TLSA with only unusable records: TLS required, without authentication (RFC 7672 §2.2).</summary>
+    UnusableOnly,
+
+    /// <summary>SERVFAIL, timeout or bogus: the host cannot be used (never a downgrade).</summary>
+    LookupFailed,
+}
+
+/// <summary>One endpoint (address) of a host and what its STARTTLS probe saw.</summary>
+public sealed record AddressEvidence
+{
+    public required IPAddress Address { get; init; }
+
+    public required SmtpProbeStage Stage { get; init; }
+
+    public bool Connected { get; init; }
+
+    public string? Banner { get; init; }
+
+    public bool StartTlsOffered { get; init; }
+
+    public bool TlsEstablished { get; init; }
+
+    public string? TlsProtocol { get; init; }
+
+    public string? CipherSuite { get; init; }
+
+    public string? Sni { get; init; }
+
+    public string? ProbeFailure { get; init; }
+
+    public bool PermanentSmtpFailure { get; init; }
+
+    /// <summary>The served chain, summarised (leaf first, as served).</summary>
+    public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
+
+    /// <summary>DANE authentication of the served chain (null when the host has no usable TLSA or no TLS).</summary>
+    public DaneResult? Dane { get; init; }
+
+    /// <summary>WebPKI check of the served chain for the host name (MTA-STS, TlsSettings).</summary>
+    public PkixResult? Pkix { get; init; }
+
+    /// <summary>WebPKI check against the connector's TlsDomain (TlsSettings DomainValidation only).</summary>
+    public PkixResult? TlsDomainPkix { get; init; }
+
+    /// <summary>The certificates as served; kept for offline re-judging, never serialised.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<X509Certificate2> ServedChain { get; init; } = [];
+
+    public override string ToString() => $"{Address} {Stage}{(TlsEstablished ? " " + TlsProtocol : "")}";
+}
+
+/// <summary>One MX host (or smart host) and everything learnt about it.</summary>
+public sealed record HostEvidence
+{
+    public required string Name { get; init; }
+
+    public int Preference { get; init; }
+
+    /// <summary>True when the host was given as an IP address (smart host): no DNS, no DANE.</summary>
+    public bool IsAddressLiteral { get; init; }
+
+    /// <summary>DNSSEC status of the host's A/AAAA answer.</summary>
+    public DnsSecStatus AddressStatus { get; init; }
+
+    public DnsRcodeSummary AddressRcode { get; init; }
+
+    public IReadOnlyList<string> CnameChain { get; init; } = [];
+
+    public DnsSecStatus? FirstCnameLinkStatus { get; init; }
+
+    public string? AddressFailure { get; init; }
+
+    /// <summary>True when DANE applies: the MX RRset (for MX routing) and the host's addresses are secure (RFC 7672 §2.2).</summary>
+    public bool DaneApplicable { get; init; }
+
+    /// <summary>Why DANE does or does not apply, in one sentence.</summary>
+    public string DaneApplicability { get; init; } = "";
+
+    public TlsaState Tlsa { get; init; }
+
+    /// <summary>The name the TLSA records were found at (the CNAME-expanded name first, RFC 7672 §2.2.2).</summary>
+    public string? TlsaBaseName { get; init; }
+
+    public DnsSecStatus? TlsaStatus { get; init; }
+
+    public string? TlsaFailure { get; init; }
+
+    public IReadOnlyList<TlsaRecord> TlsaRecords { get; init; } = [];
+
+    /// <summary>Per-record usability (before any handshake); the per-chain match results are under each address.</summary>
+    public IReadOnlyList<TlsaRecordResult> TlsaUsability { get; init; } = [];
+
+    public IReadOnlyList<AddressEvidence> Addresses { get; init; } = [];
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public override string ToString() => $"{Name} (pref {Preference}, {Addresses.Count} address(es), TLSA {Tlsa})";
+}
+
+/// <summary>A DNS response code as the evidence shows it.</summary>
+public enum DnsRcodeSummary
+{
+    NoError,
+    NxDomain,
+    ServFail,
+    Refused,
+    Other,
+    NoResponse,
+    NotQueried,
+}
+
+/// <summary>The MTA-STS step of the evidence.</summary>
+public sealed record MtaStsStepEvidence
+{
+    /// <summary>False when MTA-STS was not looked at (mode None, smart-host routing).</summary>
+    public required bool Consulted { get; init; }
+
+    public MtaSts.MtaStsPolicy? Policy { get; init; }
+
+    public string? PolicyId { get; init; }
+
+    /// <summary>Fetched, Cached or None.</summary>
+    public string Source { get; init; } = "None";
+
+    public string? TxtRecord { get; init; }
+
+    public IReadOnlyList<string> Failures { get; init; } = [];
+
+    public TlsRptResultType? FailureResultType { get; init; }
+
+    /// <summary>The full resolver evidence (TXT, fetch, cache action).</summary>
+    [JsonIgnore]
+    public MtaSts.MtaStsEvidence? Detail { get; init; }
+}
+
+/// <summary>All the evidence for one recipient domain (or smart-host set).</summary>
+public sealed record DomainEvidence
+{
+    public required string Domain { get; init; }
+
+    public required RoutingKind Routing { get; init; }
+
+    public required DateTimeOffset GatheredAt { get; init; }
+
+    /// <summary>Certificate dates were judged at this instant.</summary>
+    public required DateTimeOffset AsOf { get; init; }
+
+    public required MxEvidence Mx { get; init; }
+
+    public IReadOnlyList<HostEvidence> Hosts { get; init; } = [];
+
+    public MtaStsStepEvidence MtaSts { get; init; } = new() { Consulted = false };
+
+    /// <summary>The TLS-RPT record of the domain (rua URIs), if any.</summary>
+    public TlsRptRecord? TlsRpt { get; init; }
+
+    public string? TlsRptDiagnosis { get; init; }
+
+    public required Dns.ResolverInfo Resolver { get; init; }
+
+    /// <summary>True when TLSA lookups were made (a DANE mode was asked for).</summary>
+    public bool DaneConsulted { get; init; }
+
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+using DaneMtaSts.Engine.Dane;
+
+namespace DaneMtaSts.Engine.Policy;
+
+/// <summary>The evidence of a result as indented text a person can read (the list view shows it).</summary>
+public static class EvidenceText
+{
+    public static string Format(TlsPolicyResult result)
+    {
+        DomainEvidence ev = result.Evidence;
+        var sb = new StringBuilder();
+        void Line(int indent, string text) => sb.Append(' ', indent * 2).Append(text).Append('\n');
+
+        Line(0, ev.Routing == RoutingKind.Mx
+            ? $"MX: {ev.Mx.Outcome} ({ev.Mx.Status}){(ev.Mx.CnameChain.Count > 0 ? " via CNAME " + string.Join(" -> ", ev.Mx.CnameChain) : "")}{(ev.Mx.Failure is null ? "" : ": " + ev.Mx.Failure)}"
+            : "Routing: smart hosts");
+        Line(0, $"Resolver: {string.Join(", ", ev.Resolver.Servers)} (validates DNSSEC: {ev.Resolver.Validates?.ToString() ?? "unknown"})");
+        foreach (HostEvidence host in ev.Hosts)
+        {
+            HostVerdict? verdict = result.Hosts.FirstOrDefault(h => string.Equals(h.Host, host.Name, StringComparison.OrdinalIgnoreCase));
+            string decision = verdict is null ? "" : verdict.Passed ? $" => pass ({verdict.Security})" : verdict.Candidate ? $" => {verdict.StatusCode} {verdict.StatusText}" : " => not a candidate";
+            Line(0, string.Create(CultureInfo.InvariantCulture, $"Host {host.Name} (preference {host.Preference}, addresses {host.AddressStatus}){decision}"));
+            if (host.CnameChain.Count > 0)
+            {
+                Line(1, $"CNAME: {host.Name} -> {string.Join(" -> ", host.CnameChain)} (first link {host.FirstCnameLinkStatus})");
+            }
+
+            Line(1, $"DANE: {host.DaneApplicability}");
+            if (host.Tlsa != TlsaState.NotApplicable)
+            {
+                Line(1, $"TLSA at _25._tcp.{host.TlsaBaseName}: {host.Tlsa} ({host.TlsaStatus}){(host.TlsaFailure is null ? "" : ": " + host.TlsaFailure)}");
+                foreach (TlsaRecordResult r in host.TlsaUsability)
+                {
+                    Line(2, $"{r.Record} {(r.Usable ? "usable" : "unusable")}: {r.Detail}");
+                }
+            }
+
+            foreach (AddressEvidence a in host.Addresses)
+            {
+                string tls = a.TlsEstablished ? $"{a.TlsProtocol} {a.CipherSuite}" : a.StartTlsOffered ? "STARTTLS failed" : a.Connected ? "no STARTTLS" : "not connected";
+                Line(1, $"{a.Address}: {a.Stage}, {tls}{(a.Sni is null ? "" : ", SNI " + a.Sni)}{(a.ProbeFailure is null ? "" : " - " + a.ProbeFailure)}");
+                foreach (var c in a.Chain)
+                {
+                    Line(2, c.ToString());
+                }
+
+                if (a.Dane is { } dane)
+                {
+                    Line(2, $"DANE: {(dane.Authenticated ? "authenticated" : dane.Failure.ToString())} - {dane.Detail}");
+                    foreach (TlsaRecordResult r in dane.Records)
+                    {
+                        string depth = r.MatchedDepth is int d ? string.Create(CultureInfo.InvariantCulture, $" at depth {d}") : "";
+                        Line(3, $"{r.Record}: {(r.Matched ? "matched" + depth : "no match")} - {r.Detail}");
+                    }
+                }
+
+                if (a.Pkix is { } pkix)
+                {
+                    Line(2, $"WebPKI for {host.Name}: {(pkix.Valid ? "valid" : pkix.Failure.ToString())} - {pkix.Detail}");
+                }
+            }
+        }
+
+        if (ev.MtaSts.Consulted)
+        {
+            var sts = ev.MtaSts;
+            Line(0, $"MTA-STS: {(sts.Policy is null ? "no policy" : $"mode {sts.Policy.Mode}, max_age {sts.Policy.MaxAge}, mx {string.Join(", ", sts.Policy.Mx)}")} (source {sts.Source}{(sts.PolicyId is null ? "" : ", id " + sts.PolicyId)})");
+            if (sts.TxtRecord is not null)
+            {
+                Line(1, $"TXT: {sts.TxtRecord}");
+            }
+
+            foreach (string f in sts.Failures)
+            {
+                Line(1, f);
+            }
+        }
+
+        if (ev.TlsRpt is not null)
+        {
+            Line(0, $"TLS-RPT: {string.Join(", ", ev.TlsRpt.ReportUris)}");
+        }
+        else if (ev.TlsRptDiagnosis is not null)
+        {
+            Line(0, $"TLS-RPT: {ev.TlsRptDiagnosis}");
+        }
+
+        return sb.ToString().TrimEnd('\n');
+    }
+}

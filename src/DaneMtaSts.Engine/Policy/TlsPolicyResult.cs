@@ -1,0 +1,81 @@
+using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Reporting;
+
+namespace DaneMtaSts;
+
+/// <summary>The decision for one host under one mode.</summary>
+public sealed record HostVerdict
+{
+    public required string Host { get; init; }
+
+    public required bool Passed { get; init; }
+
+    /// <summary>False when the host was not tried (not matching an MTA-STS enforce policy).</summary>
+    public bool Candidate { get; init; } = true;
+
+    public TransportSecurity? Security { get; init; }
+
+    public string? StatusCode { get; init; }
+
+    public string? StatusText { get; init; }
+
+    /// <summary>The address that passed, or whose failure decided.</summary>
+    public string? Address { get; init; }
+
+    public required string Reason { get; init; }
+
+    /// <summary>The RFC 8460 result type of the failure, for TLS-RPT.</summary>
+    public TlsRptResultType? ResultType { get; init; }
+
+    public override string ToString() => Passed ? $"{Host}: pass ({Security})" : $"{Host}: {StatusCode} {Reason}";
+}
+
+/// <summary>
+/// What Exchange Online would do with a message to one domain under one pair of modes, and why
+/// (verdicts.md §Result of one dry run). The first eleven properties are the contract scripts rely on.
+/// </summary>
+public sealed record TlsPolicyResult
+{
+    public required string Domain { get; init; }
+
+    public string? Connector { get; init; }
+
+    public required TlsValidationMode TlsValidationMode { get; init; }
+
+    public required SmtpDaneMode SmtpDaneMode { get; init; }
+
+    public required MtaStsMode MtaStsMode { get; init; }
+
+    public required Outcome Outcome { get; init; }
+
+    /// <summary>Enhanced status code for Queue/Reject; null for Deliver.</summary>
+    public string? StatusCode { get; init; }
+
+    public string? StatusText { get; init; }
+
+    /// <summary>For Deliver: how the message would be protected; null otherwise.</summary>
+    public TransportSecurity? Security { get; init; }
+
+    public string? MxHost { get; init; }
+
+    public required string Reason { get; init; }
+
+    public required DomainEvidence Evidence { get; init; }
+
+    public IReadOnlyList<HostVerdict> Hosts { get; init; } = [];
+
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
+    public string PolicyType { get; init; } = "no-policy-found";
+
+    /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
+    public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;
+
+    /// <summary>The evidence as indented text (what Format-List shows).</summary>
+    public string FormatEvidence() => EvidenceText.Format(this);
+
+    public override string ToString() => Outcome == Outcome.Deliver
+        ? $"{Domain} [{TlsValidationMode}]: Deliver ({Security}) via {MxHost}"
+        : $"{Domain} [{TlsValidationMode}]: {Outcome} {StatusCode} {StatusText}";
+}

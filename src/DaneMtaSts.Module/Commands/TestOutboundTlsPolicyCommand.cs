@@ -1,0 +1,281 @@
+using System.Management.Automation;
+using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Module.Infrastructure;
+
+namespace DaneMtaSts.Module.Commands;
+
+/// <summary>
+/// Test-OutboundTlsPolicy: a dry run of what Exchange Online would do with a message to each
+/// domain under each requested mode — deliver (and how protected), queue (with its status code) or
+/// reject — and why. Nothing is sent.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "OutboundTlsPolicy", DefaultParameterSetName = ShorthandSet)]
+[OutputType(typeof(TlsPolicyResult))]
+[OutputType(typeof(bool))]
+public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
+{
+    private const string ShorthandSet = "TlsValidationMode";
+    private const string ExplicitSet = "ExplicitModes";
+
+    private readonly Queue<PendingDomain> _pending = new();
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    private List<JudgeOptions> _modes = [];
+    private OutboundConnector? _connector;
+    private DryRunSession? _session;
+    private SemaphoreSlim? _throttle;
+    private int _started;
+    private int _done;
+    private bool _sawDomainInput;
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RecipientDomain")]
+    [AllowEmptyCollection]
+    public string[]? Domain { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ConnectorNameCompleter))]
+    public OutboundConnectorIdParameter? Connector { get; set; }
+
+    [Parameter(ParameterSetName = ShorthandSet)]
+    [ValidateSet("None", "Opportunistic", "Mandatory")]
+    public TlsValidationMode[]? TlsValidationMode { get; set; }
+
+    [Parameter(ParameterSetName = ExplicitSet)]
+    public SmtpDaneMode SmtpDaneMode { get; set; }
+
+    [Parameter(ParameterSetName = ExplicitSet)]
+    public MtaStsMode MtaStsMode { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 16;
+
+    /// <summary>Write $true/$false per result (Outcome -eq 'Deliver') instead of objects.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        _connector = Connector is null ? null : RequireConnector(Connector);
+        _modes = ResolveModes();
+        bool dane = _modes.Any(m => m.SmtpDaneMode != SmtpDaneMode.None);
+        bool sts = _modes.Any(m => m.MtaStsMode != MtaStsMode.None) && (_connector?.UseMXRecord ?? true);
+        if (_connector is { Enabled: false })
+        {
+            WriteWarningOnce($"Connector '{_connector.Name}' is disabled: Exchange Online would not route mail through it. It is judged as if it were enabled.");
+        }
+
+        _session = CreateSession(dane, sts, _connector?.TlsDomain);
+        _throttle = new SemaphoreSlim(ThrottleLimit);
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (Domain is null)
+        {
+            return;
+        }
+
+        _sawDomainInput = true;
+        foreach (string input in Domain)
+        {
+            Start(input);
+        }
+
+        Flush(block: false);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!_sawDomainInput)
+        {
+            if (_connector is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("Give -Domain (or pipe domains), or -Connector to test the connector's recipient domains."),
+                    "DomainRequired", ErrorCategory.InvalidArgument, null));
+                return;
+            }
+
+            foreach (string recipientDomain in _connector.RecipientDomains)
+            {
+                Start(recipientDomain);
+            }
+        }
+
+        Flush(block: true);
+        WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private const string Activity = "Testing outbound TLS policy";
+
+    private List<JudgeOptions> ResolveModes()
+    {
+        var pairs = new List<(SmtpDaneMode, MtaStsMode)>();
+        if (TlsValidationMode is { Length: > 0 })
+        {
+            foreach (TlsValidationMode mode in TlsValidationMode.Distinct())
+            {
+                pairs.Add(OutboundConnector.ExpandTlsValidationMode(mode));
+            }
+        }
+        else if (ParameterSetName == ExplicitSet)
+        {
+            SmtpDaneMode dane = MyInvocation.BoundParameters.ContainsKey(nameof(SmtpDaneMode)) ? SmtpDaneMode : _connector?.SmtpDaneMode ?? SmtpDaneMode.Opportunistic;
+            MtaStsMode sts = MyInvocation.BoundParameters.ContainsKey(nameof(MtaStsMode)) ? MtaStsMode : _connector?.MtaStsMode ?? MtaStsMode.Opportunistic;
+            pairs.Add((dane, sts));
+        }
+        else if (_connector is not null)
+        {
+            pairs.Add((_connector.SmtpDaneMode, _connector.MtaStsMode));
+        }
+        else
+        {
+            pairs.Add((SmtpDaneMode.Opportunistic, MtaStsMode.Opportunistic));
+        }
+
+        return pairs.Select(p => new JudgeOptions
+        {
+            SmtpDaneMode = p.Item1,
+            MtaStsMode = p.Item2,
+            TlsSettings = _connector?.TlsSettings,
+            TlsDomain = _connector?.TlsDomain,
+            ConnectorName = _connector?.Name,
+        }).ToList();
+    }
+
+    private void Start(string input)
+    {
+        string domain;
+        try
+        {
+            domain = RecipientDomainInput.Parse(input);
+        }
+        catch (EngineException ex)
+        {
+            WriteError(EngineErrors.ToErrorRecord(ex, input));
+            return;
+        }
+
+        DryRunSession session = _session!;
+        SemaphoreSlim throttle = _throttle!;
+        CancellationToken token = CancelToken;
+        OutboundConnector? connector = _connector;
+        Task<DomainEvidence> task = Task.Run(async () =>
+        {
+            await throttle.WaitAsync(token);
+            try
+            {
+                return connector is { UseMXRecord: false }
+                    ? await session.Gatherer.GatherSmartHostsAsync(domain, connector.SmartHosts, token)
+                    : await session.Gatherer.GatherMxAsync(domain, token);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }, token);
+        _pending.Enqueue(new PendingDomain(input, domain, task));
+        _started++;
+    }
+
+    // Results leave in input order, each as soon as it and everything before it is ready.
+    private void Flush(bool block)
+    {
+        while (_pending.Count > 0)
+        {
+            PendingDomain head = _pending.Peek();
+            if (!head.Evidence.IsCompleted)
+            {
+                if (!block)
+                {
+                    return;
+                }
+
+                WaitWithProgress(head);
+            }
+
+            _pending.Dequeue();
+            _done++;
+            Emit(head);
+        }
+    }
+
+    private void WaitWithProgress(PendingDomain head)
+    {
+        try
+        {
+            while (!head.Evidence.Wait(250, CancelToken))
+            {
+                ReportProgress(head.Domain);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (AggregateException)
+        {
+            // Observed in Emit.
+        }
+    }
+
+    private void ReportProgress(string current)
+    {
+        int percent = _started == 0 ? 0 : Math.Min(100, _done * 100 / _started);
+        WriteProgress(new ProgressRecord(1, Activity, $"{_done} of {_started} domains done") { CurrentOperation = current, PercentComplete = percent });
+    }
+
+    private void Emit(PendingDomain item)
+    {
+        ReportProgress(item.Domain);
+        if (item.Evidence.IsCanceled || CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+
+        if (item.Evidence.IsFaulted)
+        {
+            Exception ex = item.Evidence.Exception!.GetBaseException();
+            WriteError(ex is EngineException ee
+                ? EngineErrors.ToErrorRecord(ee, item.Input)
+                : new ErrorRecord(ex, "DryRunFailed", ErrorCategory.NotSpecified, item.Input));
+            return;
+        }
+
+        DomainEvidence evidence = item.Evidence.Result;
+        foreach (JudgeOptions mode in _modes)
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(evidence, mode);
+            foreach (string warning in result.Warnings)
+            {
+                WriteWarningOnce($"{result.Domain}: {warning}");
+            }
+
+            WriteObject(Quiet.IsPresent ? result.Outcome == Outcome.Deliver : result);
+        }
+    }
+
+    private void WriteWarningOnce(string text)
+    {
+        if (_warned.Add(text))
+        {
+            WriteWarning(text);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _session?.Dispose();
+            _throttle?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private sealed record PendingDomain(string Input, string Domain, Task<DomainEvidence> Evidence);
+}

@@ -1,0 +1,112 @@
+using System.Management.Automation;
+using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Module.Infrastructure;
+
+namespace DaneMtaSts.Module.Commands;
+
+/// <summary>
+/// Validate-OutboundConnector (Exchange Online's own, unapproved verb): judges the connector's TLS
+/// policy for each recipient and, where the verdict is Deliver, sends a short test message over the
+/// very TLS session that was judged. It does not change the connector.
+/// </summary>
+[Cmdlet("Validate", "OutboundConnector")]
+[OutputType(typeof(ConnectorValidationResult))]
+public sealed class ValidateOutboundConnectorCommand : NetworkCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConnectorNameCompleter))]
+    public OutboundConnectorIdParameter Identity { get; set; } = null!;
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Recipients { get; set; } = [];
+
+    /// <summary>The envelope sender and From address of the test message (default: postmaster at the EHLO name).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Sender { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        OutboundConnector connector = RequireConnector(Identity);
+        var byDomain = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (string recipient in Recipients)
+        {
+            try
+            {
+                string domain = ConnectorValidator.RecipientDomain(recipient);
+                if (!byDomain.TryGetValue(domain, out var list))
+                {
+                    byDomain[domain] = list = [];
+                }
+
+                list.Add(recipient);
+            }
+            catch (EngineException ex)
+            {
+                WriteError(EngineErrors.ToErrorRecord(ex, recipient));
+            }
+        }
+
+        DryRunOptions options;
+        try
+        {
+            options = BuildDryRunOptions(connector.SmtpDaneMode != SmtpDaneMode.None, connector.MtaStsMode != MtaStsMode.None && connector.UseMXRecord, connector.TlsDomain);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
+            return;
+        }
+
+        string sender = Sender ?? $"postmaster@{options.EhloName}";
+        try
+        {
+            _ = ConnectorValidator.RecipientDomain(sender);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidSender", ErrorCategory.InvalidArgument, sender));
+        }
+
+        var cache = new StoreMtaStsPolicyCache(OpenStore());
+        foreach (var (domain, recipients) in byDomain)
+        {
+            if (connector.UseMXRecord && !connector.RecipientDomains.Any(d => Covers(d, domain)) && connector.RecipientDomains.Length > 0)
+            {
+                WriteWarning($"{domain} is not among the RecipientDomains of connector '{connector.Name}' ({string.Join(", ", connector.RecipientDomains)}); it is validated through the connector anyway.");
+            }
+
+            WriteProgress(new ProgressRecord(2, $"Validating connector {connector.Name}", $"Testing {domain}"));
+            IReadOnlyList<ConnectorValidationResult> results;
+            try
+            {
+                results = RunSynchronously(token => ConnectorValidator.ValidateDomainAsync(connector, domain, recipients, sender, options, cache, token));
+            }
+            catch (EngineException ex)
+            {
+                WriteError(EngineErrors.ToErrorRecord(ex, domain));
+                continue;
+            }
+
+            foreach (ConnectorValidationResult result in results)
+            {
+                foreach (string warning in result.Verdict.Warnings)
+                {
+                    WriteWarning($"{domain}: {warning}");
+                }
+
+                WriteObject(result);
+            }
+        }
+
+        WriteProgress(new ProgressRecord(2, $"Validating connector {connector.Name}", "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private static bool Covers(string pattern, string domain) =>
+        pattern == "*" ||
+        string.Equals(pattern, domain, StringComparison.OrdinalIgnoreCase) ||
+        (pattern.StartsWith("*.", StringComparison.Ordinal) && domain.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,86 @@
+using System.Management.Automation;
+using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.Policy;
+
+namespace DaneMtaSts.Module.Infrastructure;
+
+/// <summary>
+/// The network parameters shared by Test-OutboundTlsPolicy and Validate-OutboundConnector, and the
+/// construction of one dry-run session from them.
+/// </summary>
+public abstract class NetworkCmdletBase : CancellableCmdlet
+{
+    /// <summary>Resolvers to use (IP, IP:port or [IPv6]:port); default: the system's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? DnsServer { get; set; }
+
+    /// <summary>PEM or DER files of extra trusted roots (private PKIs, the lab) for MTA-STS and TlsSettings checks.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? TrustedRootCertificate { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int SmtpPort { get; set; } = 25;
+
+    /// <summary>Timeout in seconds of each network step.</summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int TimeoutSec { get; set; } = 10;
+
+    /// <summary>Judge every certificate date at this time instead of now.</summary>
+    [Parameter]
+    public DateTime? AsOf { get; set; }
+
+    /// <summary>The name sent in EHLO.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EhloName { get; set; }
+
+    protected static ConnectorStore OpenStore() => ConnectorStore.OpenDefault();
+
+    protected OutboundConnector RequireConnector(OutboundConnectorIdParameter identity)
+    {
+        try
+        {
+            return OpenStore().GetConnector(identity.Value);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, identity.RawIdentity));
+            throw;
+        }
+    }
+
+    /// <summary>The dry-run settings these parameters describe.</summary>
+    protected DryRunOptions BuildDryRunOptions(bool dane, bool mtaSts, string? tlsDomain)
+    {
+        var options = new DryRunOptions
+        {
+            DnsServers = DnsServer ?? [],
+            TrustedRootFiles = (TrustedRootCertificate ?? []).Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList(),
+            SmtpPort = SmtpPort,
+            Timeout = TimeSpan.FromSeconds(TimeoutSec),
+            AsOf = AsOf is DateTime asOf ? new DateTimeOffset(asOf.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(asOf, DateTimeKind.Local) : asOf) : null,
+            Dane = dane,
+            MtaSts = mtaSts,
+            TlsDomain = tlsDomain,
+        };
+        return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
+    }
+
+    protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain)
+    {
+        try
+        {
+            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain), new StoreMtaStsPolicyCache(OpenStore()));
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
+            throw;
+        }
+    }
+}
