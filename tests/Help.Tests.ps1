@@ -1,7 +1,7 @@
 BeforeDiscovery {
     Import-Module $env:DANEMTASTS_TEST_MODULE -Force
-    # Every exported cmdlet that exists now; cmdlets added later are covered automatically.
-    $script:Commands = @(Get-Command -Module DaneMtaSts -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+    # Every cmdlet the manifest lists (Validate-OutboundConnector is imported globally, not exported).
+    $script:Commands = @((Import-PowerShellDataFile $env:DANEMTASTS_TEST_MODULE).CmdletsToExport | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
