@@ -11,8 +11,8 @@
 
 LAB_NS_ADDR=127.0.1.1        # BIND: ns1.test, authoritative for ".", "test." and the scenarios
 LAB_DNS_ADDR=127.0.1.53      # Unbound: the validating resolver everything inside uses
-LAB_LAME_ADDR=127.0.9.9      # ns-lame.test: nothing listens here (lame delegations)
-LAB_ADDRESSES4=("$LAB_NS_ADDR" "$LAB_DNS_ADDR")
+LAB_LAME_ADDR=127.0.1.9      # ns-lame.test: BIND refuses every query here (lame delegations)
+LAB_ADDRESSES4=("$LAB_NS_ADDR" "$LAB_DNS_ADDR" "$LAB_LAME_ADDR")
 LAB_ADDRESSES6=()
 LAB_SCENARIO_COUNT=0
 LAB_FIRST_SMTP_ADDR=
@@ -107,7 +107,7 @@ leaf_cert() {
         case "$kind" in
             pkix | rogue)
                 openssl x509 -req -in "$base.csr" -CA "$PKI/$issuer.crt" -CAkey "$PKI/$issuer.key" \
-                    -set_serial "0x$(openssl rand -hex 8)" -days 30 -sha256 -extfile "$base.ext" -out "$base.crt" 2>/dev/null
+                    -set_serial "$RANDOM$RANDOM$RANDOM" -days 30 -sha256 -extfile "$base.ext" -out "$base.crt" 2>/dev/null
                 ;;
             expired | rogue-expired)
                 openssl ca -batch -notext -config "$PKI/ca/$issuer/ca.cnf" -cert "$PKI/$issuer.crt" -keyfile "$PKI/$issuer.key" \
@@ -163,7 +163,7 @@ EOF
 rr() { local zone=$1; shift; echo "$*" >>"$(zone_file "$zone")"; }
 
 # lame_delegation <parent zone> <child zone.>: delegated (with a DS, so DNSSEC is signalled) to a
-# server where nothing answers; every query below it fails, with or without CD.
+# server that refuses to answer for it; every query below it fails, with or without CD.
 lame_delegation() {
     local parent=$1 child=$2 k
     rr "$parent" "$child $TTL IN NS ns-lame.test."
@@ -250,7 +250,7 @@ smtp_host() {
     rr "$zone" "$host $TTL IN A $a4"
     rr "$zone" "$host $TTL IN AAAA $a6"
     if [ "$kind" != none ]; then
-        if [ $# -gt 0 ]; then leaf_cert "$name" "$kind" "$@"; else leaf_cert "$name" "$kind" "$name"; fi
+        if [ $# -gt 0 ]; then cert_later "$name" "$kind" "$@"; else cert_later "$name" "$kind" "$name"; fi
         HOST_CERT[$host]=$PKI/leaf/$name.crt
     fi
     SMTP_SERVICES+=("$a4|$name|$tls" "[$a6]|$name|$tls")
@@ -266,8 +266,48 @@ tlsa() {
         root) cert=$PKI/root.crt ;;
         wrong) cert=$PKI/rogue.crt ;;
     esac
-    data=$(tlsa_data "$cert" "$selector" "$mtype")
-    rr "$zone" "$owner $TTL IN TLSA $usage $selector $mtype $data"
+    # Computed after the certificates exist (run_deferred); a placeholder keeps the order.
+    local n=${#TLSA_JOBS[@]}
+    TLSA_JOBS+=("$zone|$owner|$usage|$selector|$mtype|$cert")
+    rr "$zone" "@TLSA-$n@"
+}
+
+# Certificates and TLSA data are produced in parallel once all scenarios are declared: most of
+# the start-up time is openssl processes.
+CERT_JOBS=()
+TLSA_JOBS=()
+cert_later() { local IFS='|'; CERT_JOBS+=("$*"); }
+
+run_deferred() {
+    local job pids=() i=0
+    for job in "${CERT_JOBS[@]}"; do
+        local -a args
+        IFS='|' read -r -a args <<<"$job"
+        leaf_cert "${args[@]}" &
+        pids+=($!)
+        i=$((i + 1))
+        # A few at a time: the machine may be small and shared.
+        if [ $((i % 8)) = 0 ]; then wait "${pids[@]}"; pids=(); fi
+    done
+    for job in "${pids[@]}"; do wait "$job" || return 1; done
+    mkdir -p "$RUN/dns/tlsa"
+    pids=()
+    i=0
+    for job in "${TLSA_JOBS[@]}"; do
+        local zone owner usage selector mtype cert
+        IFS='|' read -r zone owner usage selector mtype cert <<<"$job"
+        (echo "$owner $TTL IN TLSA $usage $selector $mtype $(tlsa_data "$cert" "$selector" "$mtype")" >"$RUN/dns/tlsa/$i") &
+        pids+=($!)
+        i=$((i + 1))
+        if [ $((i % 8)) = 0 ]; then wait "${pids[@]}"; pids=(); fi
+    done
+    for job in "${pids[@]}"; do wait "$job" || return 1; done
+    local f
+    for f in "$RUN"/dns/zones/*.db; do
+        grep -q '^@TLSA-' "$f" || continue
+        awk -v dir="$RUN/dns/tlsa" '/^@TLSA-[0-9]+@$/ { n = substr($0, 7, length($0) - 7); getline line < (dir "/" n); print line; next } { print }' "$f" >"$f.tmp"
+        mv "$f.tmp" "$f"
+    done
 }
 
 # policy <mode> <mx pattern...>: an RFC 8461 §3.2 policy body
@@ -295,9 +335,9 @@ sts_site() {
     rr "$zone" "$host. $TTL IN A $a4"
     rr "$zone" "$host. $TTL IN AAAA $a6"
     if [ "$variant" = wrongcert ]; then
-        leaf_cert "$host" pkix "www.unrelated.test"
+        cert_later "$host" pkix "www.unrelated.test"
     else
-        leaf_cert "$host" pkix "$host"
+        cert_later "$host" pkix "$host"
     fi
     local www=$RUN/www/$domain
     mkdir -p "$www"
@@ -346,7 +386,7 @@ options {
     pid-file "$RUN/dns/named.pid";
     session-keyfile "$RUN/dns/session.key";
     managed-keys-directory "$RUN/dns";
-    listen-on port 53 { $LAB_NS_ADDR; };
+    listen-on port 53 { $LAB_NS_ADDR; $LAB_LAME_ADDR; };
     listen-on-v6 { none; };
     recursion no;
     dnssec-validation no;
@@ -360,10 +400,17 @@ logging {
     category default { lab; };
     category lame-servers { null; };
 };
+// ns-lame.test serves nothing: every query to it is REFUSED, so delegations to it are lame and
+// a validating resolver answers SERVFAIL (with or without CD) at once instead of timing out.
+view "lame" {
+    match-destinations { $LAB_LAME_ADDR; };
+};
+view "lab" {
 EOF
     for zone in "${ZONES[@]}"; do
-        echo "zone \"$zone\" { type primary; file \"$(zone_file "$zone").signed\"; };" >>"$conf"
+        echo "    zone \"$zone\" { type primary; file \"$(zone_file "$zone").signed\"; };" >>"$conf"
     done
+    echo "};" >>"$conf"
 }
 
 write_unbound_conf() {
@@ -400,7 +447,7 @@ server:
     qname-minimisation: no
     prefetch: no
     serve-expired: no
-    infra-host-ttl: 30
+    infra-host-ttl: 3600
     val-bogus-ttl: 5
     cache-max-negative-ttl: 30
     minimal-responses: no
@@ -540,6 +587,7 @@ lab_generate() {
     # shellcheck source=scenarios.sh
     source "$LAB_ROOT/scenarios.sh"
     define_scenarios
+    run_deferred
     dns_sign_all
     write_named_conf
     write_unbound_conf
