@@ -464,7 +464,8 @@ write_postfix() {
     chmod 755 "$RUN/maildir"
     printf '%s\n' "${VIRTUAL_DOMAINS[@]}" >"$etc/virtual_domains"
     # Every recipient of a domain lands in one maildir per domain: maildir/<domain>/new/.
-    printf '/^.*@([^@]+)$/ ${1}/\n' >"$etc/virtual_mailbox"
+    local domain
+    for domain in "${VIRTUAL_DOMAINS[@]}"; do printf '@%s %s/\n' "$domain" "$domain"; done >"$etc/virtual_mailbox"
     cat >"$etc/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $RUN/postfix/queue
@@ -488,7 +489,7 @@ smtpd_tls_security_level = may
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
 virtual_mailbox_domains = $etc/virtual_domains
-virtual_mailbox_maps = regexp:$etc/virtual_mailbox
+virtual_mailbox_maps = texthash:$etc/virtual_mailbox
 virtual_mailbox_base = $RUN/maildir
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
