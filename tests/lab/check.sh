@@ -88,6 +88,8 @@ while IFS='|' read -r scenario domain smarthost m_outcome m_code m_security m_ho
     dest=$domain
     [ -n "$smarthost" ] && dest="[$smarthost]"
     mx=$(dig_status "$domain" MX)
+    # A failed MX lookup: bogus when the same query with CD answers, an outage when it does not.
+    case "$mx" in SERVFAIL*) mx="$mx(cd:$(dig_status "$domain" MX +cd | cut -d/ -f1))" ;; esac
     tlsa_host=${m_host:-$domain}
     [ -n "$smarthost" ] && tlsa_host=$smarthost
     # The TLSA base name is the CNAME-expanded host name (RFC 7672 §2.2.2).

@@ -179,8 +179,6 @@ inner() {
     export DANEMTASTS_LAB_SMTP_PORT=25
     export DANEMTASTS_LAB_HTTPS_PORT=443
     export DANEMTASTS_LAB_POSTTLS_CONFIG="$RUN/posttls-finger"
-    export SSL_CERT_FILE="${DANEMTASTS_LAB_SSL_CERT_FILE:-${SSL_CERT_FILE:-}}"
-    [ -n "$SSL_CERT_FILE" ] || unset SSL_CERT_FILE
 
     # The command runs as a child (not exec) so that the daemons are stopped after it.
     exec 3<&0
