@@ -181,7 +181,7 @@ sign_zone() {
     k=$(dnssec-keygen -q -a ECDSAP256SHA256 -f KSK -K "$RUN/dns/keys" -n ZONE "$zone")
     grep -v '^;' "$RUN/dns/keys/$k.key" >>"$f"
     # -z: the single key (a CSK) signs everything; -O full: one record per line, for tamper().
-    dnssec-signzone -q -z -O full -K "$RUN/dns/keys" -o "$zone" -f "$f.signed" "$f" "$RUN/dns/keys/$k" >/dev/null
+    dnssec-signzone -q -z -O full -d "$RUN/dns/keys" -K "$RUN/dns/keys" -o "$zone" -f "$f.signed" "$f" "$RUN/dns/keys/$k" >/dev/null
     dnssec-dsfromkey -2 "$RUN/dns/keys/$k.key" | sed "s/ IN DS / $TTL IN DS /" >"$f.ds"
     if [ "$zone" = "." ]; then grep -v '^;' "$RUN/dns/keys/$k.key" >"$RUN/unbound/root.key"; fi
 }
