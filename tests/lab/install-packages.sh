@@ -3,7 +3,7 @@
 # Needs root; a no-op when everything is already there.
 set -euo pipefail
 need=()
-for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl; do
+for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# The DaneMtaSts lab: real BIND, Unbound, Postfix and nginx on private loopback addresses.
+#
+#   bash tests/lab/lab.sh run -- <command...>
+#
+# starts the lab in a private network/mount/pid namespace, runs the command inside it with the
+# DANEMTASTS_LAB_* variables set, stops everything and exits with the command's exit code.
+# Everything (keys, zones, signatures, certificates, configs) is generated fresh in a run
+# directory under tests/lab/.run/<pid>/, removed afterwards (DANEMTASTS_LAB_KEEP=1 keeps it).
+# See tests/lab/README.md.
+set -euo pipefail
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SCRIPT="$LAB_ROOT/lab.sh"
+
+usage() {
+    echo "usage: bash tests/lab/lab.sh run -- <command> [args...]" >&2
+    exit 2
+}
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Outside the namespace: checks, run directory, signal forwarding, cleanup.
+# ---------------------------------------------------------------------------------------------
+outer_run() {
+    [ $# -gt 0 ] || usage
+    if [ "$(id -u)" != "0" ]; then
+        echo "The lab needs root: it creates a private network namespace (unshare --net --pid) and may install packages." >&2
+        bash "$LAB_ROOT/install-packages.sh" || true
+        exit 1
+    fi
+    bash "$LAB_ROOT/install-packages.sh"
+
+    local run_dir="$LAB_ROOT/.run/$$"
+    rm -rf "$run_dir"
+    mkdir -p "$run_dir"
+    # Postfix and nginx workers run unprivileged and must traverse the run directory.
+    chmod 755 "$LAB_ROOT/.run" "$run_dir"
+
+    # unshare's parent ignores SIGTERM while it waits, so signals are forwarded to its child, the
+    # namespace's init (our inner half), which stops the daemons and exits; the kernel then kills
+    # whatever is left in the pid namespace. --kill-child covers unshare itself being killed.
+    # The namespace runs as an asynchronous job so that this shell can forward signals; its stdin
+    # is passed explicitly (an asynchronous job would otherwise get /dev/null).
+    exec 3<&0
+    unshare --net --mount --pid --fork --kill-child=SIGTERM --mount-proc \
+        bash "$LAB_SCRIPT" __inside "$run_dir" "$@" <&3 3<&- &
+    local ns_pid=$!
+    exec 3<&-
+    local forwarded=0
+    forward() {
+        forwarded=1
+        local child
+        for child in $(cat "/proc/$ns_pid/task/$ns_pid/children" 2>/dev/null); do
+            kill -TERM "$child" 2>/dev/null || true
+        done
+    }
+    trap forward INT TERM HUP
+    local rc=0
+    while :; do
+        set +e
+        wait "$ns_pid"
+        rc=$?
+        set -e
+        # wait returns early (status > 128) when a trapped signal arrives; keep waiting.
+        kill -0 "$ns_pid" 2>/dev/null || break
+    done
+    trap - INT TERM HUP
+    if [ "${DANEMTASTS_LAB_KEEP:-0}" = "1" ]; then
+        log "run directory kept: $run_dir"
+    else
+        rm -rf "$run_dir"
+        rmdir "$LAB_ROOT/.run" 2>/dev/null || true
+    fi
+    if [ "$forwarded" = "1" ] && [ "$rc" = "0" ]; then rc=130; fi
+    exit "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Inside the namespace (pid 1): network, generation, daemons, the command, teardown.
+# ---------------------------------------------------------------------------------------------
+DAEMON_PIDS=()
+COMMAND_PID=
+
+stop_daemons() {
+    local pid i
+    if [ -n "${RUN:-}" ] && [ -f "$RUN/postfix/etc/main.cf" ]; then
+        postfix -c "$RUN/postfix/etc" stop >/dev/null 2>&1 || true
+    fi
+    for pid in "${DAEMON_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for i in $(seq 1 50); do
+        local alive=0
+        for pid in "${DAEMON_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = "0" ] && break
+        sleep 0.1
+    done
+    for pid in "${DAEMON_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+on_signal() {
+    trap - TERM INT HUP
+    log "interrupted: stopping the lab"
+    [ -n "$COMMAND_PID" ] && kill -TERM "$COMMAND_PID" 2>/dev/null || true
+    stop_daemons
+    exit 143
+}
+
+wait_for() {
+    # wait_for <what> <seconds> <command...>: polls until the command succeeds.
+    local what=$1 seconds=$2 i
+    shift 2
+    for i in $(seq 1 $((seconds * 10))); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    log "$what did not come up within ${seconds}s; see $RUN/logs"
+    return 1
+}
+
+tcp_open() { (exec 9<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+inner() {
+    RUN=$1
+    shift
+    trap on_signal TERM INT HUP
+    local t0
+    t0=$(date +%s.%N)
+
+    ip link set lo up
+    # shellcheck source=gen.sh
+    source "$LAB_ROOT/gen.sh"
+    lab_generate
+    local addr
+    for addr in "${LAB_ADDRESSES4[@]}"; do ip addr add "$addr/32" dev lo; done
+    for addr in "${LAB_ADDRESSES6[@]}"; do ip -6 addr add "$addr/128" dev lo nodad; done
+
+    # The lab resolver becomes the system resolver inside this mount namespace only.
+    local resolv
+    resolv=$(readlink -f /etc/resolv.conf)
+    [ -e "$resolv" ] || { touch "$resolv"; }
+    mount --bind "$RUN/resolv.conf" "$resolv"
+
+    mkdir -p "$RUN/logs"
+    named -f -c "$RUN/dns/named.conf" >"$RUN/logs/named.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+    unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/logs/unbound.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+    nginx -c "$RUN/nginx/nginx.conf" -g 'daemon off;' >"$RUN/logs/nginx.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+    postfix -c "$RUN/postfix/etc" start >"$RUN/logs/postfix.out" 2>&1 || {
+        cat "$RUN/logs/postfix.out" >&2
+        stop_daemons
+        exit 1
+    }
+    local master_pid
+    master_pid=$(tr -d ' ' <"$RUN/postfix/queue/pid/master.pid" 2>/dev/null || true)
+    [ -n "$master_pid" ] && DAEMON_PIDS+=("$master_pid")
+
+    local ok=1
+    wait_for "BIND" 10 dig +time=1 +tries=1 +norec @"$LAB_NS_ADDR" . SOA || ok=0
+    [ "$ok" = 1 ] && { wait_for "Unbound" 10 bash -c "dig +time=1 +tries=1 @$LAB_DNS_ADDR test. SOA | grep -q 'flags:.* ad'" || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "Postfix" 10 tcp_open "$LAB_FIRST_SMTP_ADDR" 25 || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "nginx" 10 tcp_open "$LAB_FIRST_HTTPS_ADDR" 443 || ok=0; }
+    if [ "$ok" != 1 ]; then
+        tail -n 20 "$RUN"/logs/*.out "$RUN"/logs/*.log 2>/dev/null >&2 || true
+        stop_daemons
+        exit 1
+    fi
+    local t1
+    t1=$(date +%s.%N)
+    log "$(printf 'up in %.1f s: %d scenarios, DNS %s, run dir %s' "$(awk "BEGIN{print $t1 - $t0}")" "$LAB_SCENARIO_COUNT" "$LAB_DNS_ADDR" "$RUN")"
+
+    export DANEMTASTS_LAB_DIR="$RUN"
+    export DANEMTASTS_LAB_DNS="$LAB_DNS_ADDR"
+    export DANEMTASTS_LAB_CA="$RUN/pki/lab-ca.pem"
+    export DANEMTASTS_LAB_SCENARIOS="$LAB_ROOT/scenarios.csv"
+    export DANEMTASTS_LAB_MAILDIR="$RUN/maildir"
+    export DANEMTASTS_LAB_SMTP_PORT=25
+    export DANEMTASTS_LAB_HTTPS_PORT=443
+    export DANEMTASTS_LAB_POSTTLS_CONFIG="$RUN/posttls-finger"
+
+    # The command runs as a child (not exec) so that the daemons are stopped after it.
+    exec 3<&0
+    "$@" <&3 3<&- &
+    COMMAND_PID=$!
+    exec 3<&-
+    local rc=0
+    while :; do
+        set +e
+        wait "$COMMAND_PID"
+        rc=$?
+        set -e
+        kill -0 "$COMMAND_PID" 2>/dev/null || break
+    done
+    COMMAND_PID=
+    stop_daemons
+    exit "$rc"
+}
+
+case "${1:-}" in
+    run)
+        shift
+        [ "${1:-}" = "--" ] && shift
+        outer_run "$@"
+        ;;
+    __inside)
+        shift
+        inner "$@"
+        ;;
+    *) usage ;;
+esac
