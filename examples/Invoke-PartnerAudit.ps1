@@ -69,7 +69,7 @@ $summary | Format-Table | Out-Host
 
 $queued = @($results | Where-Object { $_.TlsValidationMode -eq $FailOnMode -and $_.Outcome -eq 'Queue' })
 if ($queued.Count -gt 0) {
-    Write-Warning "$($queued.Count) domain(s) would be queued under $FailOnMode: $(($queued.Domain) -join ', ')"
+    Write-Warning "$($queued.Count) domain(s) would be queued under ${FailOnMode}: $(($queued.Domain) -join ', ')"
     exit 1
 }
 exit 0
