@@ -7,7 +7,7 @@ if (-not ('DaneMtaSts.Shared.LoadContext' -as [type])) {
 }
 [DaneMtaSts.Shared.LoadContext]::Register([System.IO.Path]::Combine($PSScriptRoot, 'deps'))
 
-$binaryModule = [System.IO.Path]::Combine($PSScriptRoot, 'DaneMtaSts.Module.dll')
+$binaryModule = [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'DaneMtaSts.Module.dll')
 $innerModule = Import-Module -Name $binaryModule -PassThru -DisableNameChecking
 
 # Validate-OutboundConnector keeps Exchange Online's own verb, which PowerShell does not approve.
