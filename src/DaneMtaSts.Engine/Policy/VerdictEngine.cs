@@ -61,7 +61,7 @@ public static class VerdictEngine
 
             // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, edge S9):
             // MTA-STS is considered only when no host has secure, usable TLSA.
-            bool anyDane = _daneOn && _hosts.Any(h => h.DaneApplicable && h.Tlsa == TlsaState.Usable);
+            bool anyDane = _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.Usable);
             MtaStsPolicy? policy = ev.MtaSts.Policy;
             bool stsConsidered = options.MtaStsMode == MtaStsMode.Opportunistic && ev.Routing == RoutingKind.Mx &&
                                  !_mandatory && !anyDane && policy is not null && policy.Mode != MtaStsPolicyMode.None;
@@ -79,7 +79,7 @@ public static class VerdictEngine
                 }
             }
 
-            if (stsConsidered && anyDane is false && _daneOn && _hosts.Any(h => h.Tlsa == TlsaState.LookupFailed))
+            if (stsConsidered && anyDane is false && _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.LookupFailed))
             {
                 _warnings.Add("A TLSA lookup failed, so DANE could not be proven absent; the failing host is not used and MTA-STS is applied to the others.");
             }
@@ -265,7 +265,7 @@ public static class VerdictEngine
                 }
                 else
                 {
-                    switch (host.Tlsa)
+                    switch (EffectiveTlsa(host))
                     {
                         case TlsaState.LookupFailed:
                             return Fail(host, StatusCodes.DnssecInvalid,
@@ -319,6 +319,15 @@ public static class VerdictEngine
 
         // When every address of a host fails, the most telling failure is reported: a TLS or
         // authentication failure says more than an unreachable address.
+        // RFC 7672 §2.2: only DNSSEC-validated TLSA records count. The gatherer never records
+        // usable or unusable records without a Secure answer; evidence that does (built offline or
+        // by hand) contradicts itself, and is judged fail-closed as a failed lookup (4.7.324), so
+        // that Security Dane always rests on a secure TLSA RRset.
+        private static TlsaState EffectiveTlsa(HostEvidence host) =>
+            host.Tlsa is TlsaState.Usable or TlsaState.UnusableOnly && host.TlsaStatus != DnsSecStatus.Secure
+                ? TlsaState.LookupFailed
+                : host.Tlsa;
+
         private static int Rank(string? code) => code switch
         {
             StatusCodes.ConnectionFailed => 0,

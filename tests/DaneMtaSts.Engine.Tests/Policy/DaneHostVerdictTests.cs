@@ -414,4 +414,19 @@ public class DaneHostVerdictTests
         Assert.Equal(Outcome.Queue, result.Outcome);
         Assert.Equal("4.4.312", result.StatusCode);
     }
+
+    [Theory]
+    [InlineData(DnsSecStatus.Insecure)]
+    [InlineData(DnsSecStatus.Bogus)]
+    [InlineData(null)]
+    public void Usable_tlsa_without_a_secure_answer_never_yields_dane(DnsSecStatus? status)
+    {
+        // A judged state the gatherer never produces (it maps insecure TLSA to NoRecords): the
+        // evidence contradicts itself, so it is judged fail-closed, never as a DANE success.
+        var leaf = Leaf(Mx1);
+        var result = JudgeOne(h => h.Tlsa(Tlsa(3, 1, 1, leaf)).WithTlsaState(TlsaState.Usable, status).Address(Probe.Tls(Chain(Mx1))));
+
+        Assert.True(result.Evidence.Hosts[0].Addresses[0].Dane!.Authenticated);
+        AssertQueued(result, "4.7.324", "dnssec-invalid");
+    }
 }

@@ -108,6 +108,7 @@ internal sealed class HostBuilder(string name, int preference)
     private bool? _daneApplicable;
     private bool _literal;
     private bool _noAddresses;
+    private bool _tlsaStatusGiven;
 
     public string Name => name;
 
@@ -174,6 +175,7 @@ internal sealed class HostBuilder(string name, int preference)
     {
         _tlsa = state;
         _tlsaStatus = status;
+        _tlsaStatusGiven = true;
         return this;
     }
 
@@ -223,7 +225,7 @@ internal sealed class HostBuilder(string name, int preference)
         bool applicable = _daneApplicable ?? (domain.DaneConsulted && !_literal && parentSecure && probes.Count > 0 && hostSecure);
 
         TlsaState state = _tlsa ?? (applicable ? TlsaState.NoRecords : TlsaState.NotApplicable);
-        DnsSecStatus? tlsaStatus = _tlsaStatus ?? (applicable ? DnsSecStatus.Secure : null);
+        DnsSecStatus? tlsaStatus = _tlsaStatusGiven ? _tlsaStatus : _tlsaStatus ?? (applicable ? DnsSecStatus.Secure : null);
         if (!applicable && _daneApplicable is null)
         {
             // As the gatherer: no lookup when DANE does not apply.
