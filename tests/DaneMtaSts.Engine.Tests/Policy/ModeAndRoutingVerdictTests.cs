@@ -46,6 +46,9 @@ public class ModeAndRoutingVerdictTests
         Assert.Equal(TransportSecurity.None, result.Security);
     }
 
+    // verdicts.md says "STARTTLS if offered, else plaintext" and is silent on a handshake that
+    // fails: with nothing requiring TLS, the RFC 7672 §2.2 / RFC 3207 opportunistic reading (as
+    // Postfix "may") is to deliver in the clear, reported as Security None.
     [Fact]
     public void Mode_none_after_a_failed_handshake_is_plaintext()
     {
