@@ -41,6 +41,10 @@ public static class VerdictEngine
         private readonly bool _mandatory = options.SmtpDaneMode == SmtpDaneMode.Mandatory;
         private readonly List<string> _warnings = [];
 
+        // Preference order (RFC 5321 §5.1), whatever order the evidence lists the hosts in; the
+        // sort is stable, so hosts of equal preference keep the order they were gathered in.
+        private readonly List<HostEvidence> _hosts = [.. ev.Hosts.OrderBy(h => h.Preference)];
+
         public TlsPolicyResult Run()
         {
             AddGeneralWarnings();
@@ -50,14 +54,14 @@ public static class VerdictEngine
                 return early;
             }
 
-            if (ev.Hosts.Count == 0)
+            if (_hosts.Count == 0)
             {
                 return Result(Outcome.Queue, StatusCodes.DnsQueryFailed, null, null, "No host to deliver to was found.", [], "no-policy-found");
             }
 
             // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, edge S9):
             // MTA-STS is considered only when no host has secure, usable TLSA.
-            bool anyDane = _daneOn && ev.Hosts.Any(h => h.DaneApplicable && h.Tlsa == TlsaState.Usable);
+            bool anyDane = _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.Usable);
             MtaStsPolicy? policy = ev.MtaSts.Policy;
             bool stsConsidered = options.MtaStsMode == MtaStsMode.Opportunistic && ev.Routing == RoutingKind.Mx &&
                                  !_mandatory && !anyDane && policy is not null && policy.Mode != MtaStsPolicyMode.None;
@@ -65,23 +69,24 @@ public static class VerdictEngine
             bool testing = stsConsidered && policy!.Mode == MtaStsPolicyMode.Testing;
             string policyType = anyDane ? "tlsa" : stsConsidered ? "sts" : "no-policy-found";
 
-            if (policy is not null && ev.Routing == RoutingKind.Mx)
+            // The mx-pattern warning only when MTA-STS is in play for this mode (MtaStsMode None: no MTA-STS effect at all).
+            if (policy is not null && ev.Routing == RoutingKind.Mx && options.MtaStsMode == MtaStsMode.Opportunistic)
             {
-                var missed = ev.Hosts.Where(h => !policy.MatchesMx(h.Name)).Select(h => h.Name).ToList();
+                var missed = _hosts.Where(h => !policy.MatchesMx(h.Name)).Select(h => h.Name).ToList();
                 if (missed.Count > 0 && policy.Mode != MtaStsPolicyMode.None)
                 {
                     _warnings.Add($"The MTA-STS policy's mx patterns ({string.Join(", ", policy.Mx)}) do not cover the MX host(s) {string.Join(", ", missed)}.");
                 }
             }
 
-            if (stsConsidered && anyDane is false && _daneOn && ev.Hosts.Any(h => h.Tlsa == TlsaState.LookupFailed))
+            if (stsConsidered && anyDane is false && _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.LookupFailed))
             {
                 _warnings.Add("A TLSA lookup failed, so DANE could not be proven absent; the failing host is not used and MTA-STS is applied to the others.");
             }
 
             var verdicts = new List<HostVerdict>();
             var candidates = new List<HostEvidence>();
-            foreach (HostEvidence host in ev.Hosts)
+            foreach (HostEvidence host in _hosts)
             {
                 bool candidate = !enforce || policy!.MatchesMx(host.Name);
                 if (candidate)
@@ -104,8 +109,8 @@ public static class VerdictEngine
             if (enforce && candidates.Count == 0)
             {
                 string code = StatusCodes.MtaStsMxMismatch;
-                string reason = $"The MTA-STS policy of {ev.Domain} (mode enforce, id {ev.MtaSts.PolicyId}) allows only MX hosts matching {string.Join(", ", policy!.Mx)}, and none of {string.Join(", ", ev.Hosts.Select(h => h.Name))} matches: fix the policy's mx lines or the MX records.";
-                return Result(Outcome.Queue, code, null, ev.Hosts[0].Name, reason, verdicts, policyType);
+                string reason = $"The MTA-STS policy of {ev.Domain} (mode enforce, id {ev.MtaSts.PolicyId}) allows only MX hosts matching {string.Join(", ", policy!.Mx)}, and none of {string.Join(", ", _hosts.Select(h => h.Name))} matches: fix the policy's mx lines or the MX records.";
+                return Result(Outcome.Queue, code, null, _hosts[0].Name, reason, verdicts, policyType);
             }
 
             HostVerdict? first = null;
@@ -163,7 +168,7 @@ public static class VerdictEngine
 
             _warnings.AddRange(ev.Mx.Notes);
             _warnings.AddRange(ev.Warnings);
-            foreach (HostEvidence host in ev.Hosts)
+            foreach (HostEvidence host in _hosts)
             {
                 if (_daneOn && host.DaneApplicable && host.Tlsa is TlsaState.Usable or TlsaState.UnusableOnly)
                 {
@@ -179,22 +184,28 @@ public static class VerdictEngine
         }
 
         // Edge T13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
-        // before it stops matching; a DANE-EE match never expires by date.
+        // before it stops matching; a DANE-EE match never expires by date. The instant comes from
+        // the DANE check itself (DaneResult.ValidUntil: the earliest NotAfter on the matching path),
+        // not from the served list, which may be padded or unordered (RFC 7671 §5.2.1). Only when
+        // DANE is judged at all: under SmtpDaneMode None the TLSA records have no effect.
         private void AddExpiryWarnings(HostEvidence host)
         {
+            if (!_daneOn || !host.DaneApplicable || host.Tlsa != TlsaState.Usable)
+            {
+                return;
+            }
+
             foreach (AddressEvidence a in host.Addresses)
             {
-                if (a.Dane is not { Authenticated: true, MatchedRecord.Usage: 2, MatchedDepth: int depth } || a.Chain.Count == 0)
+                if (a.Dane is not { Authenticated: true, ValidUntil: DateTimeOffset stops })
                 {
                     continue;
                 }
 
-                int below = depth < 0 ? a.Chain.Count : depth;
-                DateTime soonest = a.Chain.Take(Math.Max(below, 1)).Min(c => c.NotAfterUtc);
-                if (soonest <= ev.AsOf.UtcDateTime.AddDays(30))
+                if (stops <= ev.AsOf.AddDays(30))
                 {
                     _warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{host.Name} [{a.Address}]: the DANE-TA match stops on {soonest:yyyy-MM-dd HH:mm} UTC, when a certificate below the trust anchor expires; renew it (and keep the TLSA record matching) before then."));
+                        $"{host.Name} [{a.Address}]: the DANE-TA match stops on {stops.UtcDateTime:yyyy-MM-dd HH:mm} UTC, when a certificate below the trust anchor expires; renew it (and keep the TLSA record matching) before then."));
                 }
             }
         }
@@ -254,7 +265,7 @@ public static class VerdictEngine
                 }
                 else
                 {
-                    switch (host.Tlsa)
+                    switch (EffectiveTlsa(host))
                     {
                         case TlsaState.LookupFailed:
                             return Fail(host, StatusCodes.DnssecInvalid,
@@ -308,6 +319,15 @@ public static class VerdictEngine
 
         // When every address of a host fails, the most telling failure is reported: a TLS or
         // authentication failure says more than an unreachable address.
+        // RFC 7672 §2.2: only DNSSEC-validated TLSA records count. The gatherer never records
+        // usable or unusable records without a Secure answer; evidence that does (built offline or
+        // by hand) contradicts itself, and is judged fail-closed as a failed lookup (4.7.324), so
+        // that Security Dane always rests on a secure TLSA RRset.
+        private static TlsaState EffectiveTlsa(HostEvidence host) =>
+            host.Tlsa is TlsaState.Usable or TlsaState.UnusableOnly && host.TlsaStatus != DnsSecStatus.Secure
+                ? TlsaState.LookupFailed
+                : host.Tlsa;
+
         private static int Rank(string? code) => code switch
         {
             StatusCodes.ConnectionFailed => 0,
@@ -452,7 +472,7 @@ public static class VerdictEngine
             // What enforce would have done, so the admin sees what a switch to enforce would break.
             var sb = new StringBuilder($"The MTA-STS policy of {ev.Domain} is in testing mode: failures are reported, not enforced.");
             var enforced = new Judgement(ev, options);
-            var hosts = ev.Hosts.Where(h => policy.MatchesMx(h.Name)).ToList();
+            var hosts = _hosts.Where(h => policy.MatchesMx(h.Name)).ToList();
             if (hosts.Count == 0)
             {
                 sb.Append(CultureInfo.InvariantCulture, $" Under enforce, no MX host would match its mx patterns ({string.Join(", ", policy.Mx)}): 4.4.8.");

@@ -1,0 +1,203 @@
+using System.Net;
+using CsCheck;
+using DaneMtaSts.Engine.Dane;
+using DaneMtaSts.Engine.MtaSts;
+using DaneMtaSts.Engine.Pkix;
+using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Smtp;
+using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
+
+namespace DaneMtaSts.Engine.Tests.Policy;
+
+/// <summary>
+/// The safety properties of issue 3's "Done when", over random evidence: random MX outcome and
+/// status, host statuses, TLSA states (including states the gatherer never produces, such as usable
+/// records without a secure answer), probe stages, DANE/PKIX outcomes and modes. The DANE and PKIX
+/// outcomes are drawn from a pool of REAL results computed once over generated chains.
+/// </summary>
+public class VerdictPropertyTests
+{
+    private const string Domain = "example.test";
+    private static readonly string[] HostNames = ["mx1.example.test", "mx2.example.test", "mx3.example.test", "relay.example.test"];
+
+    private static readonly DaneResult?[] DanePool = BuildDanePool();
+    private static readonly PkixResult?[] PkixPool = BuildPkixPool();
+
+    private static DaneResult?[] BuildDanePool()
+    {
+        string mx = HostNames[0];
+        var leaf = Leaf(mx);
+        DaneResult Eval(IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> chain, params TlsaRecord[] records) =>
+            DaneAuthenticator.Evaluate(new DaneCheck { ServedChain = chain, Records = records, ReferenceNames = [mx, Domain], AsOf = DateTimeOffset.UtcNow });
+
+        DaneResult?[] pool =
+        [
+            null,
+            Eval([leaf, Intermediate], Tlsa(3, 1, 1, leaf)),
+            Eval([leaf, Intermediate], Tlsa(2, 1, 1, Intermediate)),
+            Eval([ExpiredLeaf(mx), Intermediate], Tlsa(2, 1, 1, Intermediate)),
+            Eval(Chain("mail.elsewhere.test"), Tlsa(2, 1, 1, Intermediate)),
+            Eval([leaf, Intermediate], UnrelatedEe()),
+            Eval([leaf, Intermediate], Tlsa(1, 1, 1, leaf)),
+            Eval([], Tlsa(3, 1, 1, leaf)),
+        ];
+        Assert.Equal([false, true, true, false, false, false, false, false], pool.Select(r => r?.Authenticated ?? false));
+        return pool;
+    }
+
+    private static PkixResult?[] BuildPkixPool()
+    {
+        string mx = HostNames[0];
+        return
+        [
+            null,
+            PkixValidator.Validate(Chain(mx), mx, Trust, DateTimeOffset.UtcNow),
+            PkixValidator.Validate([SelfSigned(mx)], mx, Trust, DateTimeOffset.UtcNow),
+            PkixValidator.Validate(Chain("other.test"), mx, Trust, DateTimeOffset.UtcNow),
+            PkixValidator.Validate([ExpiredLeaf(mx), Intermediate], mx, Trust, DateTimeOffset.UtcNow),
+        ];
+    }
+
+    private static readonly Gen<AddressEvidence> GenAddress =
+        Gen.Select(Gen.Enum<SmtpProbeStage>(), Gen.Bool, Gen.Bool, Gen.Bool, Gen.Int[0, DanePool.Length - 1], Gen.Int[0, PkixPool.Length - 1], Gen.Int[0, PkixPool.Length - 1], Gen.Int[1, 250])
+            .Select(t => new AddressEvidence
+            {
+                Address = IPAddress.Parse($"192.0.2.{t.Item8}"),
+                Stage = t.Item1,
+                Connected = t.Item2,
+                StartTlsOffered = t.Item3,
+                TlsEstablished = t.Item4,
+                TlsProtocol = t.Item4 ? "Tls13" : null,
+                Dane = DanePool[t.Item5],
+                Pkix = PkixPool[t.Item6],
+                TlsDomainPkix = PkixPool[t.Item7],
+            });
+
+    private static readonly Gen<DnsSecStatus?> GenOptionalStatus =
+        Gen.Select(Gen.Bool, Gen.Enum<DnsSecStatus>(), (has, s) => has ? s : (DnsSecStatus?)null);
+
+    private static readonly Gen<HostEvidence> GenHost =
+        Gen.Select(Gen.Int[0, 30], Gen.Enum<DnsSecStatus>(), Gen.Bool, Gen.Enum<TlsaState>(), GenOptionalStatus, GenAddress.Array[0, 3], Gen.Bool)
+            .Select(t => new HostEvidence
+            {
+                Name = "placeholder",
+                Preference = t.Item1,
+                AddressStatus = t.Item2,
+                DaneApplicable = t.Item3,
+                Tlsa = t.Item4,
+                TlsaStatus = t.Item5,
+                TlsaBaseName = "placeholder",
+                Addresses = t.Item6.DistinctBy(a => a.Address).ToList(),
+                IsAddressLiteral = t.Item7 && !t.Item3,
+            });
+
+    private static readonly Gen<MtaStsPolicy?> GenPolicy =
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 15], (mode, mask) =>
+        {
+            if (mode == 0)
+            {
+                return null;
+            }
+
+            var patterns = HostNames.Where((_, i) => (mask & (1 << i)) != 0).ToList();
+            if (patterns.Count == 0)
+            {
+                patterns.Add("*.other.test");
+            }
+
+            string modeText = mode switch { 1 => "enforce", 2 => "testing", _ => "none" };
+            string text = $"version: STSv1\nmode: {modeText}\n{string.Concat(patterns.Select(p => $"mx: {p}\n"))}max_age: 86400\n";
+            return MtaStsPolicy.TryParse(text, out MtaStsPolicy? policy, out _) ? policy : null;
+        });
+
+    private static readonly Gen<DomainEvidence> GenEvidence =
+        Gen.Select(Gen.Enum<MxOutcome>(), Gen.Enum<DnsSecStatus>(), Gen.Enum<RoutingKind>(), GenHost.Array[0, 4], GenPolicy, Gen.Enum<DnsSecStatus>().Select(s => s == DnsSecStatus.Secure ? (bool?)true : s == DnsSecStatus.Insecure ? false : null))
+            .Select(t => new DomainEvidence
+            {
+                Domain = Domain,
+                Routing = t.Item3,
+                GatheredAt = DateTimeOffset.UtcNow,
+                AsOf = DateTimeOffset.UtcNow,
+                Mx = new MxEvidence { Outcome = t.Item3 == RoutingKind.SmartHost ? MxOutcome.NotLookedUp : t.Item1, Status = t.Item2 },
+                Hosts = t.Item4.Select((h, i) => h with { Name = HostNames[i], TlsaBaseName = HostNames[i] }).ToList(),
+                MtaSts = new MtaStsStepEvidence { Consulted = true, Policy = t.Item5, PolicyId = "1", Source = "Fetched" },
+                Resolver = new Engine.Dns.ResolverInfo { Servers = ["127.0.0.1"], Validates = t.Item6, IsLoopback = true },
+                DaneConsulted = true,
+            });
+
+    private static readonly Gen<JudgeOptions> GenOptions =
+        Gen.Select(Gen.Enum<SmtpDaneMode>(), Gen.Enum<MtaStsMode>(), Gen.Int[0, 3], (dane, sts, tls) => new JudgeOptions
+        {
+            SmtpDaneMode = dane,
+            MtaStsMode = sts,
+            TlsSettings = tls == 3 ? null : (TlsAuthLevel)tls,
+            TlsDomain = tls == 2 ? Domain : null,
+        });
+
+    private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenCase = Gen.Select(GenEvidence, GenOptions);
+
+    private static (HostEvidence Host, AddressEvidence? Address) Decider(TlsPolicyResult result)
+    {
+        HostEvidence host = result.Evidence.Hosts.Single(h => h.Name == result.MxHost);
+        HostVerdict verdict = result.Hosts.First(v => v.Host == result.MxHost && v.Passed);
+        return (host, host.Addresses.SingleOrDefault(a => a.Address.ToString() == verdict.Address));
+    }
+
+    [Fact]
+    public void Dane_security_only_from_a_secure_usable_tlsa_match()
+    {
+        GenCase.Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            if (result.Security != TransportSecurity.Dane)
+            {
+                return true;
+            }
+
+            var (host, address) = Decider(result);
+            return result.Outcome == Outcome.Deliver && c.Options.SmtpDaneMode != SmtpDaneMode.None &&
+                   host.DaneApplicable && host.Tlsa == TlsaState.Usable && host.TlsaStatus == DnsSecStatus.Secure &&
+                   address?.Dane is { Authenticated: true, MatchedRecord: not null };
+        }, iter: 4000);
+    }
+
+    [Fact]
+    public void Mandatory_delivers_only_with_dane()
+    {
+        GenCase.Select(c => (c.Evidence, Options: c.Options with { SmtpDaneMode = SmtpDaneMode.Mandatory })).Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            return result.Outcome != Outcome.Deliver || result.Security == TransportSecurity.Dane;
+        }, iter: 4000);
+    }
+
+    [Fact]
+    public void A_host_with_usable_or_failed_tlsa_never_decides_a_delivery_without_dane()
+    {
+        // Conditioned on a DANE mode: under SmtpDaneMode None no TLSA has any effect (verdicts.md).
+        GenCase.Where(c => c.Options.SmtpDaneMode != SmtpDaneMode.None).Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            if (result.Outcome != Outcome.Deliver)
+            {
+                return true;
+            }
+
+            var (host, _) = Decider(result);
+            bool daneHost = host.DaneApplicable && host.Tlsa is TlsaState.Usable or TlsaState.LookupFailed;
+            return !daneHost || result.Security == TransportSecurity.Dane;
+        }, iter: 4000);
+    }
+
+    [Fact]
+    public void Judging_never_throws_and_results_are_well_formed()
+    {
+        GenCase.Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            return result.Outcome == Outcome.Deliver
+                ? result.StatusCode is null && result.Security is not null && result.MxHost is not null
+                : result.StatusCode is not null && result.Security is null && !string.IsNullOrEmpty(result.Reason);
+        }, iter: 4000);
+    }
+}
