@@ -71,6 +71,8 @@ internal sealed class GathererLab : IAsyncDisposable
     /// <summary>The TLSA owner name of a host for this lab's SMTP port (RFC 6698 §3: _port._tcp.host).</summary>
     public string TlsaName(string host) => $"_{SmtpPort}._tcp.{host}";
 
+    public IEnumerable<LabSmtpListener> Listeners => _listeners.Values;
+
     /// <summary>The listener behind an address (null when the address has none).</summary>
     public LabSmtpListener? ListenerAt(IPAddress address) => _listeners.TryGetValue(address, out var l) ? l : null;
 
