@@ -317,6 +317,36 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {watch.Elapsed}");
     }
 
+    [Fact]
+    public async Task Smart_hosts_replace_the_mx_list_get_dane_by_their_own_address_records_and_skip_cidr_ranges()
+    {
+        const string Signed = "relay.partner.test";
+        const string Unsigned = "relay2.partner.test";
+        X509Certificate2 leaf = GathererLab.Leaf(Signed);
+        IPAddress address = _lab.Host(Signed, GathererLab.GoodSmtp(leaf));
+        _lab.TlsaEe(Signed, leaf);
+        _lab.Host(Unsigned, GathererLab.GoodSmtp(GathererLab.Leaf(Unsigned)), secure: false);
+        using DryRunSession session = _lab.Session();
+
+        DomainEvidence evidence = await session.Gatherer.GatherSmartHostsAsync("partner.test", ["192.0.2.0/24", Signed, Unsigned], CancellationToken.None);
+        DomainEvidence unsignedOnly = await session.Gatherer.GatherSmartHostsAsync("partner.test", [Unsigned], CancellationToken.None);
+
+        TlsPolicyResult result = VerdictEngine.Judge(evidence, new JudgeOptions { SmtpDaneMode = SmtpDaneMode.Mandatory });
+        Assert.Equal(Outcome.Deliver, result.Outcome);
+        Assert.Equal(TransportSecurity.Dane, result.Security);
+        Assert.Equal(Signed, result.MxHost);
+        Assert.Equal([Signed, Unsigned], evidence.Hosts.Select(h => h.Name));
+        Assert.Contains(evidence.Mx.Notes, n => n.Contains("192.0.2.0/24", StringComparison.Ordinal));
+        Assert.False(evidence.MtaSts.Consulted);
+        Assert.Equal(0, _lab.Dns.QueryCount("partner.test", DnsType.Mx));
+        Assert.Equal(Signed, OnlyConnection(_lab.ListenerAt(address)).ReceivedSni);
+
+        TlsPolicyResult mandatoryUnsigned = VerdictEngine.Judge(unsignedOnly, new JudgeOptions { SmtpDaneMode = SmtpDaneMode.Mandatory });
+        Assert.Equal(StatusCodes.DnssecInvalid, mandatoryUnsigned.StatusCode);
+        TlsPolicyResult opportunisticUnsigned = VerdictEngine.Judge(unsignedOnly, new JudgeOptions());
+        Assert.Equal(TransportSecurity.Tls, opportunisticUnsigned.Security);
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
