@@ -67,7 +67,11 @@ public sealed class DryRunSession : IDisposable
     {
         IReadOnlyList<IPEndPoint> servers = options.DnsServers.Select(ParseDnsServer).ToList();
         PkixTrust trust = options.TrustedRootFiles.Count > 0 ? PkixTrust.FromFiles(options.TrustedRootFiles) : new PkixTrust();
-        var dns = new DnsResolver(new DnsResolverOptions { Servers = servers, Timeout = Min(options.Timeout, TimeSpan.FromSeconds(5)), Retries = 1, UseCache = true });
+        // A DNS query is one network step: its attempts together stay within Timeout (a silent
+        // resolver costs Timeout, not Timeout × attempts), each attempt at most 5 s.
+        const int dnsRetries = 1;
+        TimeSpan dnsAttempt = Min(options.Timeout / (dnsRetries + 1), TimeSpan.FromSeconds(5));
+        var dns = new DnsResolver(new DnsResolverOptions { Servers = servers, Timeout = dnsAttempt, Retries = dnsRetries, UseCache = true });
         var probeOptions = new SmtpProbeOptions
         {
             Port = options.SmtpPort,
@@ -113,7 +117,12 @@ public sealed class DryRunSession : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    public void Dispose() => _fetcher?.Dispose();
+    /// <summary>Ends the HTTPS client and cancels DNS queries still in flight (e.g. after the caller cancelled).</summary>
+    public void Dispose()
+    {
+        _fetcher?.Dispose();
+        Dns.Dispose();
+    }
 }
 
 /// <summary>Fresh STARTTLS probes, one per (address, port, SNI) per call, a bounded number at once.</summary>
