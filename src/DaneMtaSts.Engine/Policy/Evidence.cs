@@ -149,6 +149,12 @@ public sealed record HostEvidence
     /// <summary>The name the TLSA records were found at (the CNAME-expanded name first, RFC 7672 §2.2.2).</summary>
     public string? TlsaBaseName { get; init; }
 
+    /// <summary>The SMTP port, which names the TLSA RRset (_port._tcp.base).</summary>
+    public int Port { get; init; } = 25;
+
+    /// <summary>The owner name of the TLSA RRset looked up, e.g. _25._tcp.mx.example.com.</summary>
+    public string TlsaOwnerName => $"_{Port}._tcp.{TlsaBaseName ?? Name}";
+
     public DnsSecStatus? TlsaStatus { get; init; }
 
     public string? TlsaFailure { get; init; }

@@ -176,6 +176,7 @@ public sealed class EvidenceGatherer
             {
                 Name = host,
                 Preference = preference,
+                Port = _options.SmtpPort,
                 IsAddressLiteral = true,
                 AddressStatus = DnsSecStatus.Insecure,
                 AddressRcode = DnsRcodeSummary.NotQueried,
@@ -287,6 +288,7 @@ public sealed class EvidenceGatherer
         {
             Name = host,
             Preference = preference,
+            Port = _options.SmtpPort,
             AddressStatus = addresses.Status,
             AddressRcode = Summarise(addresses.Rcode),
             CnameChain = addresses.CnameChain,

@@ -30,7 +30,7 @@ public static class EvidenceText
             Line(1, $"DANE: {host.DaneApplicability}");
             if (host.Tlsa != TlsaState.NotApplicable)
             {
-                Line(1, $"TLSA at _25._tcp.{host.TlsaBaseName}: {host.Tlsa} ({host.TlsaStatus}){(host.TlsaFailure is null ? "" : ": " + host.TlsaFailure)}");
+                Line(1, $"TLSA at {host.TlsaOwnerName}: {host.Tlsa} ({host.TlsaStatus}){(host.TlsaFailure is null ? "" : ": " + host.TlsaFailure)}");
                 foreach (TlsaRecordResult r in host.TlsaUsability)
                 {
                     Line(2, $"{r.Record} {(r.Usable ? "usable" : "unusable")}: {r.Detail}");

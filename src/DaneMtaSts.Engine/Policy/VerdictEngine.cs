@@ -287,7 +287,7 @@ public static class VerdictEngine
                             if (_mandatory)
                             {
                                 return Fail(host, StatusCodes.TlsaInvalid,
-                                    $"{host.Name} is DNSSEC-signed but publishes no TLSA record at _25._tcp.{host.TlsaBaseName ?? host.Name}, so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", TlsRptResultType.DaneRequired);
+                                    $"{host.Name} is DNSSEC-signed but publishes no TLSA record at {host.TlsaOwnerName}, so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", TlsRptResultType.DaneRequired);
                             }
 
                             daneNote = $"{host.Name} is DNSSEC-signed but has no TLSA records.";
