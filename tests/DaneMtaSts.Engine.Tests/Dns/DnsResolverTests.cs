@@ -77,7 +77,7 @@ public sealed class DnsResolverTests : IDisposable
         _server.Answer("_25._tcp.mx.example.test", DnsType.Tlsa, secure: true);
         using DnsResolver dns = NewResolver();
 
-        DnsAnswer<Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
+        DnsAnswer<Engine.Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
 
         Assert.Equal(DnsSecStatus.Secure, answer.Status);
         Assert.True(answer.IsNoData);
@@ -90,7 +90,7 @@ public sealed class DnsResolverTests : IDisposable
         _server.Fault("_25._tcp.mx.example.test", DnsType.Tlsa, TestDnsFault.Bogus, false, TestDnsRecord.Tlsa("_25._tcp.mx.example.test", 3, 1, 1, new byte[32]));
         using DnsResolver dns = NewResolver();
 
-        DnsAnswer<Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
+        DnsAnswer<Engine.Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
 
         Assert.Equal(DnsSecStatus.Bogus, answer.Status);
         Assert.Equal(DnsRcode.ServFail, answer.Rcode);
@@ -233,11 +233,11 @@ public sealed class DnsResolverTests : IDisposable
         _server.Answer("tlsa.example.net", DnsType.Tlsa, secure: true, TestDnsRecord.Tlsa("tlsa.example.net", 3, 1, 1, [0xAB, 0xCD]));
         using DnsResolver dns = NewResolver();
 
-        DnsAnswer<Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
+        DnsAnswer<Engine.Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
 
         Assert.Equal(DnsSecStatus.Secure, answer.Status);
         Assert.Equal(["tlsa.example.net"], answer.CnameChain);
-        Assert.Equal(new Dane.TlsaRecord(3, 1, 1, [0xAB, 0xCD]), Assert.Single(answer.Records));
+        Assert.Equal(new Engine.Dane.TlsaRecord(3, 1, 1, [0xAB, 0xCD]), Assert.Single(answer.Records));
         Assert.Equal(1, _server.QueryCount("tlsa.example.net", DnsType.Tlsa));
     }
 
@@ -498,12 +498,12 @@ public sealed class DnsResolverTests : IDisposable
             TestDnsRecord.Tlsa("_25._tcp.mx.example.test", 3, 1, 2, [0x01])); // digest too short for SHA-512
         using DnsResolver dns = NewResolver();
 
-        DnsAnswer<Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
+        DnsAnswer<Engine.Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
 
         Assert.Equal(3, answer.Records.Count);
         Assert.Equal("3 1 1 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", answer.Records[0].ToString());
-        Assert.Equal(new Dane.TlsaRecord(2, 0, 255, []), answer.Records[1]);
-        Assert.Equal(new Dane.TlsaRecord(3, 1, 2, [0x01]), answer.Records[2]);
+        Assert.Equal(new Engine.Dane.TlsaRecord(2, 0, 255, []), answer.Records[1]);
+        Assert.Equal(new Engine.Dane.TlsaRecord(3, 1, 2, [0x01]), answer.Records[2]);
     }
 
     [Fact]
@@ -512,7 +512,7 @@ public sealed class DnsResolverTests : IDisposable
         _server.Answer("_25._tcp.mx.example.test", DnsType.Tlsa, true, new TestDnsRecord("_25._tcp.mx.example.test", DnsType.Tlsa, [3, 1]));
         using DnsResolver dns = NewResolver();
 
-        DnsAnswer<Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
+        DnsAnswer<Engine.Dane.TlsaRecord> answer = await dns.QueryTlsaAsync("_25._tcp.mx.example.test", CancellationToken.None);
 
         Assert.Equal(DnsSecStatus.Failed, answer.Status);
         Assert.Empty(answer.Records);

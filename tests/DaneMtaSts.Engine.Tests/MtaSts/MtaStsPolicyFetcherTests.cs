@@ -290,7 +290,7 @@ public sealed class MtaStsPolicyFetcherTests : IAsyncDisposable
     public async Task Address_lookup_failure_is_a_dns_failure()
     {
         Serve(TestHttpsServer.Policy(GoodPolicy));
-        _dns.SetAddresses(new Dns.DnsAnswer<IPAddress> { Name = PolicyHost, Type = "A/AAAA", Status = DnsSecStatus.Failed, Rcode = Dns.DnsRcode.ServFail, Failure = "timed out" });
+        _dns.SetAddresses(new Engine.Dns.DnsAnswer<IPAddress> { Name = PolicyHost, Type = "A/AAAA", Status = DnsSecStatus.Failed, Rcode = Engine.Dns.DnsRcode.ServFail, Failure = "timed out" });
         MtaStsFetchResult result = await FetchAsync();
         Assert.Equal(MtaStsFetchFailure.Dns, result.Failure);
         Assert.Contains("timed out", result.Detail, StringComparison.Ordinal);
