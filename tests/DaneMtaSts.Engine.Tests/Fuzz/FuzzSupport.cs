@@ -25,8 +25,8 @@ internal static class FuzzRun
 
     public static long Iterations { get; } = ReadIterations();
 
-    /// <summary>Properties on 64 KiB inputs run fewer times: each iteration costs a thousand small ones.</summary>
-    public static long LargeIterations => Math.Max(10, Iterations / 100);
+    /// <summary>Properties on 64 KiB (TLSA: up to 1 MiB) inputs run fewer times: each iteration costs about a thousand small ones.</summary>
+    public static long LargeIterations => Math.Max(20, Iterations / 1000);
 
     /// <summary>Runs the property on <paramref name="iterations"/> generated inputs and logs the rate.</summary>
     public static void Check<T>(this Gen<T> gen, Action<T> property, ITestOutputHelper output, string target, long? iterations = null)
