@@ -134,6 +134,21 @@ public static class TlsaRecords
 
         public List<string> Tokens { get; } = [];
 
+        /// <summary>Index of the first TLSA/TYPE52 token, -1 while there is none; kept as tokens are added so that
+        /// a long hex dump (one continuation line at a time) costs linear, not quadratic, time.</summary>
+        public int TypeIndex { get; private set; } = -1;
+
+        public void AddTokens(List<string> tokens)
+        {
+            if (TypeIndex < 0)
+            {
+                int found = FindTypeIndex(tokens);
+                TypeIndex = found >= 0 ? Tokens.Count + found : -1;
+            }
+
+            Tokens.AddRange(tokens);
+        }
+
         public StringBuilder Text { get; } = new();
 
         public string Describe()
@@ -173,7 +188,7 @@ public static class TlsaRecords
 
             if (open is not null)
             {
-                open.Tokens.AddRange(tokens);
+                open.AddTokens(tokens);
                 open.Text.Append(' ').Append(line.Trim());
                 open.LastLine = lineNumber;
                 if (parenDelta < 0)
@@ -217,7 +232,7 @@ public static class TlsaRecords
                                 (!HasData(previous) || !LooksLikeRecordStart(tokens));
             if (continuation)
             {
-                previous!.Tokens.AddRange(tokens);
+                previous!.AddTokens(tokens);
                 previous.Text.Append(' ').Append(line.Trim());
                 previous.LastLine = lineNumber;
                 if (parenDelta > 0)
@@ -229,7 +244,7 @@ public static class TlsaRecords
             }
 
             var statement = new Statement { FirstLine = lineNumber, LastLine = lineNumber };
-            statement.Tokens.AddRange(tokens);
+            statement.AddTokens(tokens);
             statement.Text.Append(line.Trim());
             statements.Add(statement);
             if (parenDelta > 0)
@@ -297,9 +312,11 @@ public static class TlsaRecords
 
     private static bool HasData(Statement statement)
     {
-        // A statement has data once it holds something after the three fields.
-        int fieldsAt = FindRdataStart(statement.Tokens);
-        return fieldsAt >= 0 && statement.Tokens.Count > fieldsAt + 3;
+        // A statement has data once it holds something after the three fields, or, in the RFC 3597
+        // generic form ("\# <length> <hex>"), something after the length.
+        int fieldsAt = statement.TypeIndex >= 0 ? statement.TypeIndex + 1 : 0;
+        bool generic = statement.Tokens.Count > fieldsAt && statement.Tokens[fieldsAt] == "\\#";
+        return statement.Tokens.Count > fieldsAt + (generic ? 2 : 3);
     }
 
     // "3 1 1 …" starts a record: three decimal fields in canonical form ("01" is not one, so a
@@ -307,17 +324,14 @@ public static class TlsaRecords
     private static bool LooksLikeRecordStart(List<string> tokens) =>
         tokens.Count >= 3 && tokens.Take(3).All(t => TryParseField(t, out _));
 
-    private static int FindRdataStart(List<string> tokens)
-    {
-        int typeAt = tokens.FindIndex(t => t.Equals("TLSA", StringComparison.OrdinalIgnoreCase) || t.Equals("TYPE52", StringComparison.OrdinalIgnoreCase));
-        return typeAt >= 0 ? typeAt + 1 : 0;
-    }
+    private static int FindTypeIndex(List<string> tokens) =>
+        tokens.FindIndex(t => t.Equals("TLSA", StringComparison.OrdinalIgnoreCase) || t.Equals("TYPE52", StringComparison.OrdinalIgnoreCase));
 
     private static bool ParseStatement(Statement statement, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TlsaRecord? record, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? reason)
     {
         record = null;
         var tokens = statement.Tokens;
-        int typeAt = tokens.FindIndex(t => t.Equals("TLSA", StringComparison.OrdinalIgnoreCase) || t.Equals("TYPE52", StringComparison.OrdinalIgnoreCase));
+        int typeAt = statement.TypeIndex;
         if (typeAt < 0 && tokens.Count > 0 && !tokens[0].All(char.IsAsciiDigit))
         {
             reason = "expected 'usage selector matching-type data' (e.g. '3 1 1 ABCD…'), optionally after 'owner TTL IN TLSA'.";

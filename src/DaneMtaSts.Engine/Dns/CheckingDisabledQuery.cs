@@ -159,10 +159,14 @@ internal static class CheckingDisabledQuery
             return false;
         }
 
+        // Only the QNAME's ASCII letters compare case-insensitively (RFC 4343 §3); QTYPE and QCLASS,
+        // the last four octets, are numbers and must be echoed exactly (0xD8 is not 0xF8).
         ReadOnlySpan<byte> echoed = message.Slice(HeaderLength, question.Length);
+        int nameLength = question.Length - 4;
         for (int i = 0; i < question.Length; i++)
         {
-            if (char.ToLowerInvariant((char)echoed[i]) != char.ToLowerInvariant((char)question[i]))
+            bool same = i < nameLength ? AsciiLower(echoed[i]) == AsciiLower(question[i]) : echoed[i] == question[i];
+            if (!same)
             {
                 return false;
             }
@@ -172,6 +176,8 @@ internal static class CheckingDisabledQuery
         rcode = MapRcode(flags & 0x000F);
         return true;
     }
+
+    private static byte AsciiLower(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
 
     internal static DnsRcode MapRcode(int rcode) => rcode switch
     {

@@ -1,0 +1,183 @@
+// Fuzzes TlsRptRecord.Parse (RFC 8460 §3) with random TXT record sets, valid TLSRPTv1 records
+// built from the grammar (rua with one to four mailto:/https: URIs and WSP around ',', extensions,
+// WSP around ';', trailing ';'), mutated records, hostile rua values (other schemes, relative and
+// malformed URIs, control characters) and 64 KiB records; also TlsRptResultTypes round trips.
+// Properties: never throws and always explains itself; a valid record yields its URIs in order;
+// whatever is accepted names at least one usable mailto: (with an address) or https: (with a host)
+// URI and grammatical extensions; 64 KiB inputs finish within the time budget.
+using CsCheck;
+using DaneMtaSts.Engine.Reporting;
+using Xunit.Abstractions;
+
+namespace DaneMtaSts.Engine.Tests.Fuzz;
+
+[Trait("Category", "Fuzz")]
+public class TlsRptRecordFuzz(ITestOutputHelper output)
+{
+    private static readonly Gen<string> LocalPart = Gen.Char["abcxyzABC0189.-_+"].Array[1, 16].Select(a => new string(a))
+        .Where(l => !l.StartsWith('.') && !l.EndsWith('.') && !l.Contains("..", StringComparison.Ordinal));
+
+    private static readonly Gen<string> Mailto = Gen.Select(LocalPart, FuzzGen.HostName, Gen.Bool, (local, host, subject) =>
+        "mailto:" + local + "@" + host + (subject ? "?subject=tlsrpt" : ""));
+
+    private static readonly Gen<string> Https = Gen.Select(FuzzGen.HostName, Gen.Char["abc019/-_."].Array[0, 20], Gen.Bool, (host, path, query) =>
+        "https://" + host + "/" + new string(path) + (query ? "?k=v" : ""));
+
+    private static readonly Gen<string> ReportUri = Gen.OneOf(Mailto, Https);
+
+    private sealed record ValidRecord(string Text, string[] Uris, Dictionary<string, string> Extensions);
+
+    private static readonly Gen<ValidRecord> Valid = Gen.SelectMany(ReportUri.Array[1, 4], MtaStsTxtRecordFuzz.Extension.Array[0, 4], Gen.Int[0, 4], (uris, extensions, ruaAt) =>
+        Gen.Select(MtaStsTxtRecordFuzz.Wsp.Array[(uris.Length * 2) + ((extensions.Length + 1) * 2)], Gen.Bool, (spaces, trailing) =>
+        {
+            int s = 0;
+            var rua = new System.Text.StringBuilder("rua=");
+            for (int i = 0; i < uris.Length; i++)
+            {
+                if (i > 0)
+                {
+                    rua.Append(spaces[s++]).Append(',').Append(spaces[s++]);
+                }
+
+                rua.Append(uris[i]);
+            }
+
+            var fields = extensions.Select(e => e.Name + "=" + e.Value).ToList();
+            fields.Insert(Math.Min(ruaAt, fields.Count), rua.ToString());
+            var text = new System.Text.StringBuilder("v=TLSRPTv1");
+            foreach (string field in fields)
+            {
+                text.Append(spaces[s++]).Append(';').Append(spaces[s++]).Append(field);
+            }
+
+            if (trailing)
+            {
+                text.Append(';');
+            }
+
+            var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in extensions)
+            {
+                expected.TryAdd(name, value);
+            }
+
+            return new ValidRecord(text.ToString(), uris, expected);
+        }));
+
+    private static readonly Gen<string> HostileRua = Gen.Select(
+        Gen.OneOf(ReportUri, Gen.Const("mailto:"), Gen.Const("mailto:@x"), Gen.Const("https://"), Gen.Const("https:///p"), Gen.Const("http://h.example/"),
+            Gen.Const("file:///etc/passwd"), Gen.Const("/relative"), Gen.Const("mailto:a@b@c"), Gen.Const("MAILTO:A@B.EXAMPLE"), Gen.Const("https://[::1]/"),
+            Gen.Const("https://xn--/"), Gen.Const("https://\u00e9.example/"), FuzzGen.TrickyString),
+        FuzzGen.TrickyString,
+        (uri, tail) => "v=TLSRPTv1; rua=" + uri + tail);
+
+    [Fact]
+    public void Valid_records_are_accepted_with_their_uris_in_order()
+    {
+        Valid.Check(valid =>
+        {
+            TlsRptRecord parsed = TlsRptRecord.Parse(["v=spf1 -all", valid.Text]);
+            Assert.True(parsed.IsValid, parsed.Diagnosis);
+            Assert.Equal(1, parsed.TlsRptRecordCount);
+            Assert.Equal(valid.Uris, parsed.ReportUris.Select(u => u.OriginalString));
+            Assert.Equal(valid.Extensions, parsed.Extensions);
+            Assert.Empty(parsed.Warnings);
+            Assert.False(TlsRptRecord.Parse([valid.Text, valid.Text]).IsValid);
+        }, output, "TlsRptRecord valid");
+    }
+
+    [Fact]
+    public void Random_mutated_and_hostile_records_never_throw_and_accepted_ones_are_usable()
+    {
+        Gen.OneOf(FuzzGen.AnyString, FuzzGen.Mutated(Valid.Select(v => v.Text)), HostileRua).Check(text =>
+        {
+            TlsRptRecord parsed = FuzzRun.Timed(() => TlsRptRecord.Parse([text]));
+            AssertConsistent(parsed, [text]);
+        }, output, "TlsRptRecord mutated");
+    }
+
+    [Fact]
+    public void Record_sets_of_random_strings_never_throw()
+    {
+        FuzzGen.AnyString.Array[0, 4].Check(records =>
+        {
+            TlsRptRecord parsed = FuzzRun.Timed(() => TlsRptRecord.Parse(records));
+            AssertConsistent(parsed, records);
+        }, output, "TlsRptRecord random sets");
+    }
+
+    [Fact]
+    public void Records_of_64_KiB_finish_within_the_budget()
+    {
+        var huge = Gen.Select(Gen.OneOf(ReportUri.Select(u => "," + u), FuzzGen.TrickyString, Gen.Const(",")), Gen.Int[32 * 1024, 64 * 1024], (unit, size) =>
+        {
+            var sb = new System.Text.StringBuilder("v=TLSRPTv1; rua=mailto:a@b.example", size + 100);
+            while (sb.Length < size)
+            {
+                sb.Append(unit);
+            }
+
+            return sb.ToString();
+        });
+        huge.Check(text =>
+        {
+            TlsRptRecord parsed = FuzzRun.WithinBudget(() => TlsRptRecord.Parse([text]));
+            AssertConsistent(parsed, [text]);
+        }, output, "TlsRptRecord 64 KiB", FuzzRun.LargeIterations);
+    }
+
+    [Fact]
+    public void Result_type_strings_round_trip_and_other_strings_are_refused()
+    {
+        Gen.Select(Gen.Enum<TlsRptResultType>(), FuzzGen.AnyString).Check((type, text) =>
+        {
+            string rfc = type.ToRfcString();
+            Assert.True(TlsRptResultTypes.TryParse(rfc, out TlsRptResultType? back));
+            Assert.Equal(type, back);
+            Assert.False(TlsRptResultTypes.TryParse(rfc.ToUpperInvariant(), out _));
+            if (TlsRptResultTypes.TryParse(text, out TlsRptResultType? parsed))
+            {
+                Assert.Equal(text, parsed!.Value.ToRfcString());
+            }
+            else
+            {
+                var ex = Assert.Throws<EngineException>(() => TlsRptResultTypes.Parse(text));
+                Assert.Equal("InvalidTlsRptResultType", ex.ErrorId);
+            }
+        }, output, "TlsRptResultTypes");
+    }
+
+    private static void AssertConsistent(TlsRptRecord parsed, IReadOnlyList<string> records)
+    {
+        Assert.False(string.IsNullOrWhiteSpace(parsed.Diagnosis));
+        if (!parsed.IsValid)
+        {
+            Assert.Empty(parsed.ReportUris);
+            return;
+        }
+
+        Assert.Equal(1, parsed.TlsRptRecordCount);
+        Assert.Contains(parsed.RecordText, records);
+        Assert.NotEmpty(parsed.ReportUris);
+        Assert.All(parsed.ReportUris, uri =>
+        {
+            Assert.True(uri.IsAbsoluteUri);
+            if (uri.Scheme == Uri.UriSchemeMailto)
+            {
+                Assert.Contains('@', uri.OriginalString);
+            }
+            else
+            {
+                Assert.Equal(Uri.UriSchemeHttps, uri.Scheme);
+                Assert.False(string.IsNullOrEmpty(uri.Host));
+            }
+
+            Assert.DoesNotContain(uri.OriginalString, c => c <= ' ' || c == '\x7f' || c == ';' || c == ',');
+        });
+        Assert.All(parsed.Extensions, e =>
+        {
+            Assert.True(Engine.MtaSts.MtaStsTxtRecord.IsExtensionName(e.Key), e.Key);
+            Assert.True(Engine.MtaSts.MtaStsTxtRecord.IsExtensionValue(e.Value), e.Value);
+        });
+    }
+}
