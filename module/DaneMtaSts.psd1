@@ -18,6 +18,7 @@
         'Test-OutboundTlsPolicy'
         'Validate-OutboundConnector'
         'Export-TlsRptReport'
+        'Test-DaneCertificate'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

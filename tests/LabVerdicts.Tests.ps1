@@ -239,3 +239,31 @@ Describe 'examples/ in the lab' -Tag Lab {
         }
     }
 }
+
+Describe 'Hostile input at scale in the lab' -Tag Lab {
+    It 'streams 10,000 domains from a file with bounded memory; hostile lines get clear errors' -Skip:(-not $InLab) {
+        $file = Join-Path $TestDrive 'bulk.txt'
+        $hostile = @('has space.test', "control`u{7}char.test", (('a' * 300) + '.test'), '192.0.2.7', '[mx.dane-ee-good.test]', 'user@[192.0.2.1]')
+        $lines = @(1..10000 | ForEach-Object { "p$_.no-such-partner.test" }) + $hostile + @('someone@dane-ee-good.test')
+        Set-Content -LiteralPath $file -Value $lines
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+        $before = [GC]::GetTotalMemory($true)
+        $stats = @{ Count = 0; Rejected = 0; PeakManaged = 0L }
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        Get-Content -LiteralPath $file | Test-OutboundTlsPolicy -TlsValidationMode Opportunistic @Lab -ThrottleLimit 32 -ErrorVariable errs -ErrorAction SilentlyContinue -ProgressAction SilentlyContinue |
+            ForEach-Object {
+                $stats.Count++
+                if ($_.StatusCode -eq '5.4.310') { $stats.Rejected++ }
+                if ($stats.Count % 1000 -eq 0) { $stats.PeakManaged = [Math]::Max($stats.PeakManaged, [GC]::GetTotalMemory($false)) }
+            }
+        $sw.Stop()
+        $growthMb = [Math]::Round(($stats.PeakManaged - $before) / 1MB, 1)
+        Write-Host "bulk: $($stats.Count) results from $($lines.Count) lines in $([Math]::Round($sw.Elapsed.TotalSeconds, 1)) s; $($errs.Count) input errors; managed heap growth at peak $growthMb MB"
+        $stats.Count | Should -Be 10001
+        $stats.Rejected | Should -Be 10000
+        $errs.Count | Should -Be $hostile.Count
+        @($errs | ForEach-Object { ($_.FullyQualifiedErrorId -split ',')[0] } | Sort-Object -Unique) | Should -Be @('InvalidDomainName', 'IpLiteralNotTestable')
+        # Results are discarded as they come: the heap must not hold 10,000 of them.
+        $growthMb | Should -BeLessThan 256
+    }
+}

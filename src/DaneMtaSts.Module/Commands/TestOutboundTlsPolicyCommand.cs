@@ -179,28 +179,37 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }, token);
         _pending.Enqueue(new PendingDomain(input, domain, task));
         _started++;
+
+        // Back-pressure: a stream of 10,000 domains must not start 10,000 gatherings at once. Keep
+        // a bounded window in flight and emit (in order) before reading more input.
+        while (_pending.Count > MaxInFlight)
+        {
+            FlushHead();
+        }
     }
+
+    private int MaxInFlight => Math.Max(64, ThrottleLimit * 4);
 
     // Results leave in input order, each as soon as it and everything before it is ready.
     private void Flush(bool block)
     {
-        while (_pending.Count > 0)
+        while (_pending.Count > 0 && (block || _pending.Peek().Evidence.IsCompleted))
         {
-            PendingDomain head = _pending.Peek();
-            if (!head.Evidence.IsCompleted)
-            {
-                if (!block)
-                {
-                    return;
-                }
-
-                WaitWithProgress(head);
-            }
-
-            _pending.Dequeue();
-            _done++;
-            Emit(head);
+            FlushHead();
         }
+    }
+
+    private void FlushHead()
+    {
+        PendingDomain head = _pending.Peek();
+        if (!head.Evidence.IsCompleted)
+        {
+            WaitWithProgress(head);
+        }
+
+        _pending.Dequeue();
+        _done++;
+        Emit(head);
     }
 
     private void WaitWithProgress(PendingDomain head)
