@@ -205,7 +205,7 @@ public static class VerdictEngine
                 if (stops <= ev.AsOf.AddDays(30))
                 {
                     _warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{host.Name} [{a.Address}]: the DANE-TA match stops on {stops.UtcDateTime:yyyy-MM-dd HH:mm} UTC, when a certificate below the trust anchor expires; renew it (and keep the TLSA record matching) before then."));
+                        $"{host.Name}: the DANE-TA match stops on {stops.UtcDateTime:yyyy-MM-dd HH:mm} UTC, when a certificate below the trust anchor expires; renew it (and keep the TLSA record matching) before then."));
                 }
             }
         }
@@ -381,7 +381,7 @@ public static class VerdictEngine
                     {
                         DaneFailure.Expired => Fail(host, StatusCodes.CertificateExpired, $"{at}: {detail}", TlsRptResultType.CertificateExpired, a),
                         DaneFailure.NameMismatch => Fail(host, StatusCodes.CertificateHostMismatch, $"{at}: {detail}", TlsRptResultType.CertificateHostMismatch, a),
-                        _ => Fail(host, StatusCodes.TlsaInvalid, $"{at}: none of the usable TLSA records matches the served certificate chain. {detail}", TlsRptResultType.TlsaInvalid, a),
+                        _ => Fail(host, StatusCodes.TlsaInvalid, $"{at}: {detail}", TlsRptResultType.TlsaInvalid, a),
                     };
                 }
 
