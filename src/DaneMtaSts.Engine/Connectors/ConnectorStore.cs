@@ -20,6 +20,8 @@ public sealed class ConnectorStore
     private const int SharingViolation = 32;
     private const int LockViolation = 33;
 
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -183,6 +185,7 @@ public sealed class ConnectorStore
     public T Update<T>(Func<StoreDocument, T> mutate)
     {
         using FileStream lockStream = AcquireLock();
+        RemoveOrphanedTempFiles();
         StoreDocument doc = Read();
         T result = mutate(doc);
         Write(doc);
@@ -191,12 +194,16 @@ public sealed class ConnectorStore
 
     private StoreDocument Parse(byte[] bytes)
     {
+        // A UTF-8 byte order mark is what Notepad and Windows PowerShell 5.1 (Set-Content -Encoding UTF8)
+        // put before a file they save; RFC 8259 §8.1 lets a parser ignore it, and the JSON reader does not.
+        // Without this a store edited by hand on Windows read as corrupt.
+        ReadOnlyMemory<byte> json = bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? bytes.AsMemory(Utf8ByteOrderMark.Length) : bytes;
         int version;
         try
         {
-            using JsonDocument json = JsonDocument.Parse(bytes);
-            if (json.RootElement.ValueKind != JsonValueKind.Object ||
-                !json.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
+            using JsonDocument parsed = JsonDocument.Parse(json);
+            if (parsed.RootElement.ValueKind != JsonValueKind.Object ||
+                !parsed.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
                 !v.TryGetInt32(out version) || version < 1)
             {
                 throw Corrupt("it has no valid SchemaVersion", null);
@@ -219,7 +226,7 @@ public sealed class ConnectorStore
         StoreDocument doc;
         try
         {
-            doc = JsonSerializer.Deserialize<StoreDocument>(bytes, JsonOptions) ?? throw Corrupt("it is null", null);
+            doc = JsonSerializer.Deserialize<StoreDocument>(json.Span, JsonOptions) ?? throw Corrupt("it is null", null);
         }
         catch (JsonException ex)
         {
@@ -256,11 +263,13 @@ public sealed class ConnectorStore
         Path,
         inner);
 
+    private string TempFilePattern => $".{System.IO.Path.GetFileName(Path)}.*.tmp";
+
     private void Write(StoreDocument doc)
     {
         doc.SchemaVersion = StoreDocument.CurrentSchemaVersion;
         string folder = System.IO.Path.GetDirectoryName(Path)!;
-        string temp = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
+        string temp = System.IO.Path.Combine(folder, TempFilePattern.Replace("*", Guid.NewGuid().ToString("N"), StringComparison.Ordinal));
         try
         {
             using (var stream = new FileStream(temp, PrivateFileOptions(FileMode.CreateNew, FileAccess.Write)))
@@ -281,6 +290,31 @@ public sealed class ConnectorStore
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files of writers that died before their rename (killed, power lost).
+    /// Must be called with the lock held: a temporary file is only ever created under the lock, so any
+    /// that exists while this process holds it belongs to a writer that is gone. Without this every
+    /// crash inside a write left a copy of the store behind, for good.
+    /// </summary>
+    private void RemoveOrphanedTempFiles()
+    {
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        string[] orphans;
+        try
+        {
+            orphans = Directory.GetFiles(folder, TempFilePattern);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (string orphan in orphans)
+        {
+            TryDelete(orphan);
         }
     }
 
