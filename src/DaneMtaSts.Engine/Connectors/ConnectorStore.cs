@@ -20,6 +20,9 @@ public sealed class ConnectorStore
     private const int SharingViolation = 32;
     private const int LockViolation = 33;
 
+    private const int LockPollMinMs = 5;
+    private const int LockPollJitterMs = 15;
+
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -29,6 +32,8 @@ public sealed class ConnectorStore
         RespectRequiredConstructorParameters = true,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
     };
+
+    private static bool s_serializerWarm;
 
     private readonly TimeProvider _clock;
 
@@ -184,12 +189,39 @@ public sealed class ConnectorStore
     /// </summary>
     public T Update<T>(Func<StoreDocument, T> mutate)
     {
+        WarmUpSerializerOnce();
         using FileStream lockStream = AcquireLock();
         RemoveOrphanedTempFiles();
         StoreDocument doc = Read();
         T result = mutate(doc);
         Write(doc);
         return result;
+    }
+
+    /// <summary>
+    /// The first write of a process builds the serializer's metadata and compiles its code, which on a
+    /// busy machine takes far longer than the write itself. Every pwsh command is such a first write; done
+    /// under the lock, eight commands started together held it for seconds each, queued one behind the
+    /// other, and the last ones ran into StoreLocked. So the first change of a process serializes the
+    /// current document once, unlocked, to nowhere.
+    /// </summary>
+    private void WarmUpSerializerOnce()
+    {
+        if (Volatile.Read(ref s_serializerWarm))
+        {
+            return;
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(Stream.Null, Read(), JsonOptions);
+        }
+        catch (EngineException)
+        {
+            // Unreadable now: the locked read reports it.
+        }
+
+        Volatile.Write(ref s_serializerWarm, true);
     }
 
     private StoreDocument Parse(byte[] bytes)
@@ -341,7 +373,6 @@ public sealed class ConnectorStore
         }
 
         var watch = Stopwatch.StartNew();
-        int attempt = 0;
         while (true)
         {
             try
@@ -360,9 +391,11 @@ public sealed class ConnectorStore
                         ex);
                 }
 
-                // Back off a little more each time, with jitter so that waiting processes do not retry in step.
-                attempt++;
-                Thread.Sleep(Math.Min(200, 10 * attempt) + Random.Shared.Next(0, 15));
+                // Poll at a short, steady interval, with jitter so that waiting processes do not retry in
+                // step. Not a growing back-off: a writer that had waited long then polled rarely and lost
+                // every race to writers that had just arrived, so under steady load (8 processes writing)
+                // it starved until StoreLocked although the store was free most of the time.
+                Thread.Sleep(LockPollMinMs + Random.Shared.Next(0, LockPollJitterMs));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

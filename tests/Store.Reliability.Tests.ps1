@@ -1,0 +1,109 @@
+# The store under load: eight pwsh processes change one store at the same moment, through the cmdlets,
+# and not one change may be lost. (The SIGKILL crash test is in xunit: StoreCrashTests, which kills a
+# lighter child process 50 times in the time pwsh would take to start a dozen.)
+
+BeforeAll {
+    Import-Module $env:DANEMTASTS_TEST_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+}
+
+Describe 'Store under concurrent writers' {
+    It '8 processes x 100 New-/Set-OutboundConnector changes at once: every change is present' {
+        $workers = 8
+        $changesPerWorker = 100
+        $store = Join-Path $TestDrive 'concurrent/store.json'
+        $go = Join-Path $TestDrive 'go'
+        $child = Join-Path $TestDrive 'writer.ps1'
+        # Each child imports the module once, says it is ready, waits for the common start signal, then
+        # alternates: New connector W<w>-<n> (comment 'created'), Set that connector to a value known per
+        # iteration. 50 New + 50 Set per child: 400 connectors whose end state proves all 800 changes.
+        Set-Content -LiteralPath $child -Value @'
+param([string] $ModulePath, [string] $StorePath, [int] $Worker, [int] $Changes, [string] $GoFile)
+$ErrorActionPreference = 'Stop'
+$env:DANEMTASTS_STORE = $StorePath
+Import-Module $ModulePath
+Set-Content -LiteralPath "$GoFile.ready.$Worker" -Value $PID
+$deadline = [DateTime]::UtcNow.AddSeconds(120)
+while (-not (Test-Path -LiteralPath $GoFile)) {
+    if ([DateTime]::UtcNow -gt $deadline) { throw 'no start signal' }
+    Start-Sleep -Milliseconds 10
+}
+$failures = [System.Collections.Generic.List[string]]::new()
+for ($i = 0; $i -lt $Changes; $i++) {
+    $n = [int][math]::Floor($i / 2)
+    try {
+        if ($i % 2 -eq 0) {
+            New-OutboundConnector "W$Worker-$n" -RecipientDomains "w$Worker-$n.example" -Comment 'created' | Out-Null
+        }
+        else {
+            Set-OutboundConnector "W$Worker-$n" -Comment "set $Worker $i" -Enabled $false
+        }
+    }
+    catch {
+        $failures.Add("change ${i}: $($_.FullyQualifiedErrorId): $($_.Exception.Message)")
+    }
+}
+[pscustomobject]@{ Worker = $Worker; Failures = @($failures) } | ConvertTo-Json -Compress
+'@
+        $procs = @()
+        $stdout = @()
+        $stderr = @()
+        try {
+            for ($w = 0; $w -lt $workers; $w++) {
+                $p = Start-PwshChild -ScriptPath $child -ArgumentList @($env:DANEMTASTS_TEST_MODULE, $store, "$w", "$changesPerWorker", $go)
+                $procs += $p
+                # Drained while the children run: a full pipe would stall a child.
+                $stdout += $p.StandardOutput.ReadToEndAsync()
+                $stderr += $p.StandardError.ReadToEndAsync()
+            }
+
+            $startup = [Diagnostics.Stopwatch]::StartNew()
+            while (@(Get-ChildItem -Path $TestDrive -Filter 'go.ready.*').Count -lt $workers) {
+                if ($startup.Elapsed.TotalSeconds -gt 120 -or @($procs | Where-Object HasExited).Count -gt 0) { break }
+                Start-Sleep -Milliseconds 20
+            }
+            $startup.Stop()
+            @(Get-ChildItem -Path $TestDrive -Filter 'go.ready.*').Count | Should -Be $workers -Because 'every child must import the module and get ready'
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            Set-Content -LiteralPath $go -Value 'go'
+            foreach ($p in $procs) { $p.WaitForExit(180000) | Should -BeTrue }
+            $clock.Stop()
+        }
+        finally {
+            foreach ($p in $procs) { if (-not $p.HasExited) { $p.Kill() } }
+        }
+
+        $failures = @()
+        for ($w = 0; $w -lt $workers; $w++) {
+            $procs[$w].ExitCode | Should -Be 0 -Because $stderr[$w].Result
+            $report = ($stdout[$w].Result -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+            $failures += @($report.Failures)
+        }
+
+        # Read back in this process: every New (the connector exists) and every Set (its final value).
+        $env:DANEMTASTS_STORE = $store
+        $all = @{}
+        foreach ($c in Get-OutboundConnector -ResultSize Unlimited) { $all[$c.Name] = $c }
+        $present = 0
+        $missing = @()
+        for ($w = 0; $w -lt $workers; $w++) {
+            for ($i = 0; $i -lt $changesPerWorker; $i++) {
+                $n = [int][math]::Floor($i / 2)
+                $c = $all["W$w-$n"]
+                $ok = if ($i % 2 -eq 0) { $null -ne $c } else { $null -ne $c -and $c.Comment -eq "set $w $i" -and -not $c.Enabled }
+                if ($ok) { $present++ } else { $missing += "W$w change $i" }
+            }
+        }
+        $total = $workers * $changesPerWorker
+        $lost = $total - $present
+        Write-Host ("store: {0} concurrent changes from {1} pwsh processes, {2} lost, {3} failed, {4:0.0} s of changes ({5:0.0} s start-up)" -f
+            $total, $workers, $lost, $failures.Count, $clock.Elapsed.TotalSeconds, $startup.Elapsed.TotalSeconds)
+
+        $failures | Should -BeNullOrEmpty
+        $missing | Should -BeNullOrEmpty
+        $all.Count | Should -Be ($total / 2)
+        $present | Should -Be $total
+        @(Get-ChildItem -Path (Split-Path $store) -Filter '*.tmp' -Force) | Should -BeNullOrEmpty
+    }
+}
