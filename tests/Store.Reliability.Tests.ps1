@@ -14,9 +14,11 @@ Describe 'Store under concurrent writers' {
         $store = Join-Path $TestDrive 'concurrent/store.json'
         $go = Join-Path $TestDrive 'go'
         $child = Join-Path $TestDrive 'writer.ps1'
-        # Each child imports the module once, says it is ready, waits for the common start signal, then
-        # alternates: New connector W<w>-<n> (comment 'created'), Set that connector to a value known per
-        # iteration. 50 New + 50 Set per child: 400 connectors whose end state proves all 800 changes.
+        # Each child imports the module once, says it is ready, waits for the common start signal, then makes
+        # its changes: New W<w>-<k> for 20 connectors, then four rounds of Set over them, each round changing
+        # a different property (Comment, Enabled, TestMode, RecipientDomains). Every property is last changed
+        # by exactly one of the 100 changes, so the end state of 160 connectors proves each of the 800; a lost
+        # update (a writer saving a stale document over another's change) would revert one of them.
         Set-Content -LiteralPath $child -Value @'
 param([string] $ModulePath, [string] $StorePath, [int] $Worker, [int] $Changes, [string] $GoFile)
 $ErrorActionPreference = 'Stop'
@@ -28,15 +30,18 @@ while (-not (Test-Path -LiteralPath $GoFile)) {
     if ([DateTime]::UtcNow -gt $deadline) { throw 'no start signal' }
     Start-Sleep -Milliseconds 10
 }
+$perRound = $Changes / 5
 $failures = [System.Collections.Generic.List[string]]::new()
 for ($i = 0; $i -lt $Changes; $i++) {
-    $n = [int][math]::Floor($i / 2)
+    $k = $i % $perRound
+    $name = "W$Worker-$k"
     try {
-        if ($i % 2 -eq 0) {
-            New-OutboundConnector "W$Worker-$n" -RecipientDomains "w$Worker-$n.example" -Comment 'created' | Out-Null
-        }
-        else {
-            Set-OutboundConnector "W$Worker-$n" -Comment "set $Worker $i" -Enabled $false
+        switch ([int][math]::Floor($i / $perRound)) {
+            0 { New-OutboundConnector $name -RecipientDomains "w$Worker-$k.example" -Comment 'created' | Out-Null }
+            1 { Set-OutboundConnector $name -Comment "comment $Worker $k" }
+            2 { Set-OutboundConnector $name -Enabled $false }
+            3 { Set-OutboundConnector $name -TestMode $true }
+            4 { Set-OutboundConnector $name -RecipientDomains "w$Worker-$k.example", "extra-$Worker-$k.example" }
         }
     }
     catch {
@@ -87,12 +92,20 @@ for ($i = 0; $i -lt $Changes; $i++) {
         foreach ($c in Get-OutboundConnector -ResultSize Unlimited) { $all[$c.Name] = $c }
         $present = 0
         $missing = @()
+        $perRound = $changesPerWorker / 5
         for ($w = 0; $w -lt $workers; $w++) {
-            for ($i = 0; $i -lt $changesPerWorker; $i++) {
-                $n = [int][math]::Floor($i / 2)
-                $c = $all["W$w-$n"]
-                $ok = if ($i % 2 -eq 0) { $null -ne $c } else { $null -ne $c -and $c.Comment -eq "set $w $i" -and -not $c.Enabled }
-                if ($ok) { $present++ } else { $missing += "W$w change $i" }
+            for ($k = 0; $k -lt $perRound; $k++) {
+                $c = $all["W$w-$k"]
+                $checks = @(
+                    $null -ne $c
+                    $null -ne $c -and $c.Comment -eq "comment $w $k"
+                    $null -ne $c -and -not $c.Enabled
+                    $null -ne $c -and $c.TestMode
+                    $null -ne $c -and ($c.RecipientDomains -join ',') -eq "w$w-$k.example,extra-$w-$k.example"
+                )
+                for ($step = 0; $step -lt 5; $step++) {
+                    if ($checks[$step]) { $present++ } else { $missing += "W$w-$k change $step" }
+                }
             }
         }
         $total = $workers * $changesPerWorker
@@ -102,7 +115,7 @@ for ($i = 0; $i -lt $Changes; $i++) {
 
         $failures | Should -BeNullOrEmpty
         $missing | Should -BeNullOrEmpty
-        $all.Count | Should -Be ($total / 2)
+        $all.Count | Should -Be ($total / 5)
         $present | Should -Be $total
         @(Get-ChildItem -Path (Split-Path $store) -Filter '*.tmp' -Force) | Should -BeNullOrEmpty
     }
