@@ -120,3 +120,56 @@ for ($i = 0; $i -lt $Changes; $i++) {
         @(Get-ChildItem -Path (Split-Path $store) -Filter '*.tmp' -Force) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A lock file left behind' {
+    It 'does not block the next writer: the lock is an OS lock on the file, not the file being there' {
+        # What a writer killed while holding the lock leaves (the SIGKILL test in xunit does it for real).
+        $env:DANEMTASTS_STORE = Join-Path $TestDrive 'stale/store.json'
+        New-Item -ItemType Directory -Path (Split-Path $env:DANEMTASTS_STORE) -Force | Out-Null
+        Set-Content -LiteralPath "$env:DANEMTASTS_STORE.lock" -Value "pid 999999, long dead"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        New-OutboundConnector 'Contoso' -RecipientDomains contoso.com | Out-Null
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        (Get-OutboundConnector 'Contoso').Name | Should -Be 'Contoso'
+    }
+}
+
+Describe 'Store when .NET file locking is turned off' {
+    It 'refuses every change with StoreLockingDisabled (the lock would lock nothing) and still reads' {
+        if ($IsWindows) { Set-ItResult -Skipped -Because 'Windows enforces file sharing whatever the switch says'; return }
+        # With DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1 this very test's writers lost hundreds of changes
+        # (measured); the store must refuse rather than write without a lock.
+        $store = Join-Path $TestDrive 'nolock/store.json'
+        $env:DANEMTASTS_STORE = $store
+        New-OutboundConnector 'Contoso' -RecipientDomains contoso.com | Out-Null
+        $before = (Get-FileHash -Algorithm SHA256 -LiteralPath $store).Hash
+        $child = Join-Path $TestDrive 'nolock.ps1'
+        Set-Content -LiteralPath $child -Value @'
+param([string] $ModulePath, [string] $StorePath)
+$env:DANEMTASTS_STORE = $StorePath
+Import-Module $ModulePath
+$ids = foreach ($call in { New-OutboundConnector 'Fabrikam' -RecipientDomains fabrikam.com }, { Set-OutboundConnector 'Contoso' -Comment x }, { Remove-OutboundConnector 'Contoso' -Confirm:$false }) {
+    try { & $call -ErrorAction Stop | Out-Null; 'ok' } catch { $_.FullyQualifiedErrorId }
+}
+[pscustomobject]@{ Ids = @($ids); Read = @(Get-OutboundConnector | ForEach-Object Name) } | ConvertTo-Json -Compress
+'@
+        $env:DOTNET_SYSTEM_IO_DISABLEFILELOCKING = '1'
+        try {
+            $p = Start-PwshChild -ScriptPath $child -ArgumentList @($env:DANEMTASTS_TEST_MODULE, $store)
+        }
+        finally {
+            Remove-Item Env:DOTNET_SYSTEM_IO_DISABLEFILELOCKING
+        }
+        $stdout = $p.StandardOutput.ReadToEndAsync()
+        $stderr = $p.StandardError.ReadToEnd()
+        $p.WaitForExit(120000) | Should -BeTrue
+        $p.ExitCode | Should -Be 0 -Because $stderr
+        $r = ($stdout.Result -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+        $r.Ids | Should -Be @(
+            'StoreLockingDisabled,DaneMtaSts.Module.Commands.NewOutboundConnectorCommand'
+            'StoreLockingDisabled,DaneMtaSts.Module.Commands.SetOutboundConnectorCommand'
+            'StoreLockingDisabled,DaneMtaSts.Module.Commands.RemoveOutboundConnectorCommand')
+        $r.Read | Should -Be @('Contoso')
+        (Get-FileHash -Algorithm SHA256 -LiteralPath $store).Hash | Should -Be $before
+    }
+}

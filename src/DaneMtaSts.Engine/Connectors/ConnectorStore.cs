@@ -350,8 +350,41 @@ public sealed class ConnectorStore
         }
     }
 
+    /// <summary>
+    /// On Unix .NET takes the lock behind FileShare.None with flock(2), unless file locking is turned off
+    /// for the process (the System.IO.DisableFileLocking switch or DOTNET_SYSTEM_IO_DISABLEFILELOCKING,
+    /// meant for file systems without locks). Then the lock file locks nothing and two writers silently
+    /// overwrite each other's changes, so a change is refused rather than made unprotected.
+    /// Windows enforces FileShare in the kernel, whatever the switch says.
+    /// </summary>
+    internal static bool FileLockingDisabled()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        if (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled))
+        {
+            return disabled;
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING");
+        return fromEnvironment is not null &&
+            (fromEnvironment == "1" || fromEnvironment.Equals("true", StringComparison.OrdinalIgnoreCase));
+    }
+
     private FileStream AcquireLock()
     {
+        if (FileLockingDisabled())
+        {
+            throw new EngineException(
+                "StoreLockingDisabled",
+                EngineErrorKind.ResourceUnavailable,
+                $"File locking is turned off in this process (DOTNET_SYSTEM_IO_DISABLEFILELOCKING or the System.IO.DisableFileLocking switch), so a change to the store '{Path}' could overwrite another process's change. Nothing was written; run DaneMtaSts without that setting.",
+                Path);
+        }
+
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         try
         {
