@@ -344,9 +344,16 @@ public sealed class ConnectorStore
             return;
         }
 
+        // Only names this class makes (a GUID in "N" form in the middle): a file the user named alike stays.
+        string prefix = $".{System.IO.Path.GetFileName(Path)}.";
         foreach (string orphan in orphans)
         {
-            TryDelete(orphan);
+            string name = System.IO.Path.GetFileName(orphan);
+            string middle = name.Length > prefix.Length + 4 ? name[prefix.Length..^4] : string.Empty;
+            if (middle.Length == 32 && Guid.TryParseExact(middle, "N", out _))
+            {
+                TryDelete(orphan);
+            }
         }
     }
 
@@ -357,7 +364,7 @@ public sealed class ConnectorStore
     /// overwrite each other's changes, so a change is refused rather than made unprotected.
     /// Windows enforces FileShare in the kernel, whatever the switch says.
     /// </summary>
-    internal static bool FileLockingDisabled()
+    private static bool FileLockingDisabled()
     {
         if (OperatingSystem.IsWindows())
         {

@@ -58,6 +58,8 @@ public sealed class StoreReliabilityTests : IDisposable
         File.WriteAllText(orphan, "{ \"SchemaVersion\": 1, \"Conn");
         string unrelated = Path.Combine(_folder, ".other.json.0123.tmp");
         File.WriteAllText(unrelated, "not ours");
+        string usersCopy = Path.Combine(_folder, ".store.json.before-upgrade.tmp");
+        File.WriteAllText(usersCopy, "a copy the user made");
 
         // Reading takes no lock and must not touch them.
         store.GetConnectors();
@@ -66,6 +68,7 @@ public sealed class StoreReliabilityTests : IDisposable
         store.AddConnector(Partner("Fabrikam"));
         Assert.False(File.Exists(orphan));
         Assert.True(File.Exists(unrelated));
+        Assert.True(File.Exists(usersCopy));
         Assert.Equal(2, store.GetConnectors().Count);
     }
 
