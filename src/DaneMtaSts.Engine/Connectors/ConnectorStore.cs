@@ -20,6 +20,11 @@ public sealed class ConnectorStore
     private const int SharingViolation = 32;
     private const int LockViolation = 33;
 
+    private const int LockPollMinMs = 5;
+    private const int LockPollJitterMs = 15;
+
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -27,6 +32,8 @@ public sealed class ConnectorStore
         RespectRequiredConstructorParameters = true,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
     };
+
+    private static bool s_serializerWarm;
 
     private readonly TimeProvider _clock;
 
@@ -182,21 +189,53 @@ public sealed class ConnectorStore
     /// </summary>
     public T Update<T>(Func<StoreDocument, T> mutate)
     {
+        WarmUpSerializerOnce();
         using FileStream lockStream = AcquireLock();
+        RemoveOrphanedTempFiles();
         StoreDocument doc = Read();
         T result = mutate(doc);
         Write(doc);
         return result;
     }
 
+    /// <summary>
+    /// The first write of a process builds the serializer's metadata and compiles its code, which on a
+    /// busy machine takes far longer than the write itself. Every pwsh command is such a first write; done
+    /// under the lock, eight commands started together held it for seconds each, queued one behind the
+    /// other, and the last ones ran into StoreLocked. So the first change of a process serializes the
+    /// current document once, unlocked, to nowhere.
+    /// </summary>
+    private void WarmUpSerializerOnce()
+    {
+        if (Volatile.Read(ref s_serializerWarm))
+        {
+            return;
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(Stream.Null, Read(), JsonOptions);
+        }
+        catch (EngineException)
+        {
+            // Unreadable now: the locked read reports it.
+        }
+
+        Volatile.Write(ref s_serializerWarm, true);
+    }
+
     private StoreDocument Parse(byte[] bytes)
     {
+        // A UTF-8 byte order mark is what Notepad and Windows PowerShell 5.1 (Set-Content -Encoding UTF8)
+        // put before a file they save; RFC 8259 §8.1 lets a parser ignore it, and the JSON reader does not.
+        // Without this a store edited by hand on Windows read as corrupt.
+        ReadOnlyMemory<byte> json = bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? bytes.AsMemory(Utf8ByteOrderMark.Length) : bytes;
         int version;
         try
         {
-            using JsonDocument json = JsonDocument.Parse(bytes);
-            if (json.RootElement.ValueKind != JsonValueKind.Object ||
-                !json.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
+            using JsonDocument parsed = JsonDocument.Parse(json);
+            if (parsed.RootElement.ValueKind != JsonValueKind.Object ||
+                !parsed.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
                 !v.TryGetInt32(out version) || version < 1)
             {
                 throw Corrupt("it has no valid SchemaVersion", null);
@@ -219,7 +258,7 @@ public sealed class ConnectorStore
         StoreDocument doc;
         try
         {
-            doc = JsonSerializer.Deserialize<StoreDocument>(bytes, JsonOptions) ?? throw Corrupt("it is null", null);
+            doc = JsonSerializer.Deserialize<StoreDocument>(json.Span, JsonOptions) ?? throw Corrupt("it is null", null);
         }
         catch (JsonException ex)
         {
@@ -256,11 +295,13 @@ public sealed class ConnectorStore
         Path,
         inner);
 
+    private string TempFilePattern => $".{System.IO.Path.GetFileName(Path)}.*.tmp";
+
     private void Write(StoreDocument doc)
     {
         doc.SchemaVersion = StoreDocument.CurrentSchemaVersion;
         string folder = System.IO.Path.GetDirectoryName(Path)!;
-        string temp = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
+        string temp = System.IO.Path.Combine(folder, TempFilePattern.Replace("*", Guid.NewGuid().ToString("N"), StringComparison.Ordinal));
         try
         {
             using (var stream = new FileStream(temp, PrivateFileOptions(FileMode.CreateNew, FileAccess.Write)))
@@ -284,8 +325,73 @@ public sealed class ConnectorStore
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files of writers that died before their rename (killed, power lost).
+    /// Must be called with the lock held: a temporary file is only ever created under the lock, so any
+    /// that exists while this process holds it belongs to a writer that is gone. Without this every
+    /// crash inside a write left a copy of the store behind, for good.
+    /// </summary>
+    private void RemoveOrphanedTempFiles()
+    {
+        string folder = System.IO.Path.GetDirectoryName(Path)!;
+        string[] orphans;
+        try
+        {
+            orphans = Directory.GetFiles(folder, TempFilePattern);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        // Only names this class makes (a GUID in "N" form in the middle): a file the user named alike stays.
+        string prefix = $".{System.IO.Path.GetFileName(Path)}.";
+        foreach (string orphan in orphans)
+        {
+            string name = System.IO.Path.GetFileName(orphan);
+            string middle = name.Length > prefix.Length + 4 ? name[prefix.Length..^4] : string.Empty;
+            if (middle.Length == 32 && Guid.TryParseExact(middle, "N", out _))
+            {
+                TryDelete(orphan);
+            }
+        }
+    }
+
+    /// <summary>
+    /// On Unix .NET takes the lock behind FileShare.None with flock(2), unless file locking is turned off
+    /// for the process (the System.IO.DisableFileLocking switch or DOTNET_SYSTEM_IO_DISABLEFILELOCKING,
+    /// meant for file systems without locks). Then the lock file locks nothing and two writers silently
+    /// overwrite each other's changes, so a change is refused rather than made unprotected.
+    /// Windows enforces FileShare in the kernel, whatever the switch says.
+    /// </summary>
+    private static bool FileLockingDisabled()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        if (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled))
+        {
+            return disabled;
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING");
+        return fromEnvironment is not null &&
+            (fromEnvironment == "1" || fromEnvironment.Equals("true", StringComparison.OrdinalIgnoreCase));
+    }
+
     private FileStream AcquireLock()
     {
+        if (FileLockingDisabled())
+        {
+            throw new EngineException(
+                "StoreLockingDisabled",
+                EngineErrorKind.ResourceUnavailable,
+                $"File locking is turned off in this process (DOTNET_SYSTEM_IO_DISABLEFILELOCKING or the System.IO.DisableFileLocking switch), so a change to the store '{Path}' could overwrite another process's change. Nothing was written; run DaneMtaSts without that setting.",
+                Path);
+        }
+
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         try
         {
@@ -307,7 +413,6 @@ public sealed class ConnectorStore
         }
 
         var watch = Stopwatch.StartNew();
-        int attempt = 0;
         while (true)
         {
             try
@@ -326,9 +431,11 @@ public sealed class ConnectorStore
                         ex);
                 }
 
-                // Back off a little more each time, with jitter so that waiting processes do not retry in step.
-                attempt++;
-                Thread.Sleep(Math.Min(200, 10 * attempt) + Random.Shared.Next(0, 15));
+                // Poll at a short, steady interval, with jitter so that waiting processes do not retry in
+                // step. Not a growing back-off: a writer that had waited long then polled rarely and lost
+                // every race to writers that had just arrived, so under steady load (8 processes writing)
+                // it starved until StoreLocked although the store was free most of the time.
+                Thread.Sleep(LockPollMinMs + Random.Shared.Next(0, LockPollJitterMs));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -47,7 +47,16 @@ public sealed class GetOutboundConnectorCommand : ConnectorCmdletBase
             {
                 // A pattern matches any number of connectors, none included, as Get-Item does.
                 var pattern = new WildcardPattern(Identity.Value.Name!, WildcardOptions.IgnoreCase);
-                selected = all.Where(c => pattern.IsMatch(c.Name));
+                try
+                {
+                    selected = all.Where(c => pattern.IsMatch(c.Name)).ToList();
+                }
+                catch (WildcardPatternException)
+                {
+                    // '[x' or '*[' is no valid pattern and no connector's name: not found, not an unhandled exception.
+                    WriteEngineError(NotFound(), Identity.RawIdentity);
+                    return;
+                }
             }
             else if (Identity.Value.FindIn(all) is { } found)
             {
@@ -55,8 +64,7 @@ public sealed class GetOutboundConnectorCommand : ConnectorCmdletBase
             }
             else
             {
-                var notFound = new EngineException("ConnectorNotFound", EngineErrorKind.ObjectNotFound, $"The outbound connector '{Identity.RawIdentity}' was not found.", Identity.RawIdentity);
-                WriteEngineError(notFound, Identity.RawIdentity);
+                WriteEngineError(NotFound(), Identity.RawIdentity);
                 return;
             }
         }
@@ -84,6 +92,9 @@ public sealed class GetOutboundConnectorCommand : ConnectorCmdletBase
             _written++;
         }
     }
+
+    private EngineException NotFound() =>
+        new("ConnectorNotFound", EngineErrorKind.ObjectNotFound, $"The outbound connector '{Identity!.RawIdentity}' was not found.", Identity.RawIdentity);
 
     protected override void EndProcessing()
     {
