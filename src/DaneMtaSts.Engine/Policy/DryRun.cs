@@ -47,6 +47,8 @@ public sealed record DryRunOptions
 public sealed class DryRunSession : IDisposable
 {
     private readonly MtaStsPolicyFetcher? _fetcher;
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private bool _disposed;
 
     private DryRunSession(DnsResolver dns, EvidenceGatherer gatherer, MtaStsPolicyFetcher? fetcher, SmtpCounters smtpCounters)
     {
@@ -113,7 +115,18 @@ public sealed class DryRunSession : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    public void Dispose() => _fetcher?.Dispose();
+    /// <summary>Ends the session and publishes its counters as <see cref="DryRunStatistics.Last"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        DryRunStatistics.Publish(DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters));
+        _fetcher?.Dispose();
+    }
 }
 
 /// <summary>Fresh STARTTLS probes, one per (address, port, SNI) per call, a bounded number at once.</summary>
