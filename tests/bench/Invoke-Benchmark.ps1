@@ -18,7 +18,7 @@ param(
     [Parameter(Mandatory)] [string] $RelayPath,
     [string] $OutputPath = (Join-Path $PSScriptRoot '../../output/bench/bench.json'),
     # One-way delay of the relay; the round-trip time is twice this.
-    [int] $DelayMs = 50,
+    [int] $DelayMs = 100,
     [int] $Runs = 7
 )
 
@@ -49,7 +49,7 @@ function Add-Figure {
         })
     $shown = if ($Value -is [double]) { '{0:N2}' -f $Value } else { "$Value" }
     $flag = if ($null -eq $Met) { '' } elseif ($Met) { 'met' } else { 'MISSED' }
-    Write-Host ("  {0,-52} {1,12} {2,-6} {3,-22} {4}" -f $Name, $shown, $Unit, $Target, $flag)
+    Write-Host ("  {0,-58} {1,10} {2,-4} {3,-20} {4,-6} {5}" -f $Name, $shown, $Unit, $Target, $flag, $Note)
 }
 
 function Get-Median([double[]] $Values) {
@@ -121,6 +121,9 @@ function Invoke-Child {
 }
 
 $started = Get-Date
+$load = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1
+Write-Host "Load average at start: $load (on $([Environment]::ProcessorCount) cores); figures on a busy machine are slower than on an idle one."
+
 $env:DANEMTASTS_STORE = Join-Path $work 'store.json'
 Import-Module $ModulePath
 $groups = @(Get-Content (Join-Path $benchDir 'groups.txt') | ForEach-Object {
@@ -222,7 +225,7 @@ function Measure-RoundTrips {
             $sw = [System.Diagnostics.Stopwatch]::StartNew()
             $r = Test-OutboundTlsPolicy $Domain -DnsServer $relayDns -TrustedRootCertificate $env:DANEMTASTS_LAB_CA
             $sw.Stop()
-            if ($r.Outcome -ne 'Deliver' -or $r.Security -ne $Expect) { throw "Round trips: $Domain gave $($r.Outcome)/$($r.Security), expected Deliver/$Expect: $($r | Format-List | Out-String)" }
+            if ($r.Outcome -ne 'Deliver' -or $r.Security -ne $Expect) { throw "Round trips: $Domain gave $($r.Outcome)/$($r.Security), expected Deliver/${Expect}: $($r | Format-List | Out-String)" }
             if ($i -gt 0) { $times.Add($sw.Elapsed.TotalMilliseconds) }   # the first run warms Unbound's cache
         }
         return [pscustomobject]@{ Median = (Get-Median $times.ToArray()); Statistics = Get-EngineStatistics }
@@ -326,6 +329,8 @@ New-Item -ItemType Directory -Path (Split-Path $OutputPath) -Force | Out-Null
     Measured   = (Get-Date).ToUniversalTime().ToString('o')
     Machine    = [ordered]@{ Cores = [Environment]::ProcessorCount; Os = [System.Runtime.InteropServices.RuntimeInformation]::OSDescription; Runtime = [System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription }
     Lab        = $env:DANEMTASTS_LAB_BENCH
+    LoadAverageAtStart = $load
+    LoadAverageAtEnd   = ((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1)
     DelayMs    = $DelayMs
     Figures    = $figures
 } | ConvertTo-Json -Depth 5 | Set-Content $OutputPath
