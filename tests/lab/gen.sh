@@ -588,6 +588,12 @@ lab_generate() {
     # shellcheck source=scenarios.sh
     source "$LAB_ROOT/scenarios.sh"
     define_scenarios
+    if [ -n "${DANEMTASTS_LAB_BENCH:-}" ]; then
+        # Opt-in benchmark domains (tests/lab/bench.sh); the normal lab never reads that file.
+        # shellcheck source=bench.sh
+        source "$LAB_ROOT/bench.sh"
+        bench_define "$DANEMTASTS_LAB_BENCH"
+    fi
     run_deferred
     dns_sign_all
     write_named_conf
@@ -595,5 +601,6 @@ lab_generate() {
     write_postfix
     write_nginx
     write_resolv
+    if [ -n "${DANEMTASTS_LAB_BENCH:-}" ]; then bench_configure; fi
     chmod -R a+rX "$RUN/www" "$RUN/nginx"
 }

@@ -179,6 +179,10 @@ inner() {
     export DANEMTASTS_LAB_SMTP_PORT=25
     export DANEMTASTS_LAB_HTTPS_PORT=443
     export DANEMTASTS_LAB_POSTTLS_CONFIG="$RUN/posttls-finger"
+    if [ -n "${DANEMTASTS_LAB_BENCH:-}" ]; then
+        export DANEMTASTS_LAB_BENCH_DIR="$RUN/bench"
+        export DANEMTASTS_LAB_UNBOUND_CONF="$RUN/unbound/unbound.conf"
+    fi
 
     # The command runs as a child (not exec) so that the daemons are stopped after it.
     exec 3<&0

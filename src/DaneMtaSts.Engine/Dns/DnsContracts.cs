@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace DaneMtaSts.Engine.Dns;
@@ -106,6 +107,7 @@ public sealed class DnsCounters
     private long _queriesSent;
     private long _cacheHits;
     private long _tcpFallbacks;
+    private readonly ConcurrentDictionary<string, long> _byType = new(StringComparer.Ordinal);
 
     public long QueriesSent => Interlocked.Read(ref _queriesSent);
 
@@ -113,7 +115,17 @@ public sealed class DnsCounters
 
     public long TcpFallbacks => Interlocked.Read(ref _tcpFallbacks);
 
+    /// <summary>Queries sent per question type ("MX", "TLSA", ...), a snapshot; queries counted without a type are absent.</summary>
+    public IReadOnlyDictionary<string, long> QueriesByType => new SortedDictionary<string, long>(_byType, StringComparer.Ordinal);
+
     public void CountQuery() => Interlocked.Increment(ref _queriesSent);
+
+    /// <summary>Counts one query sent, also under its question type.</summary>
+    public void CountQuery(string type)
+    {
+        CountQuery();
+        _byType.AddOrUpdate(type, 1, (_, n) => n + 1);
+    }
 
     public void CountCacheHit() => Interlocked.Increment(ref _cacheHits);
 

@@ -444,7 +444,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         IDnsQueryResponse response;
         try
         {
-            Counters.CountQuery();
+            Counters.CountQuery(TypeName(type));
             try
             {
                 response = await _udpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
@@ -452,7 +452,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             catch (DnsResponseException ex) when (IsTruncation(ex) && !cancellationToken.IsCancellationRequested)
             {
                 Counters.CountTcpFallback();
-                Counters.CountQuery();
+                Counters.CountQuery(TypeName(type));
                 response = await _tcpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -519,6 +519,8 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private static bool IsTruncation(DnsResponseException ex) =>
         ex.Code == DnsResponseCode.Unassigned && ex.InnerException is null &&
         ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
+
+    private static string TypeName(QueryType type) => type.ToString();
 
     private static string RcodeText(DnsRcode rcode) => rcode switch
     {

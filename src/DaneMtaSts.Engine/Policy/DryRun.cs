@@ -47,6 +47,8 @@ public sealed record DryRunOptions
 public sealed class DryRunSession : IDisposable
 {
     private readonly MtaStsPolicyFetcher? _fetcher;
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private bool _disposed;
 
     private DryRunSession(DnsResolver dns, EvidenceGatherer gatherer, MtaStsPolicyFetcher? fetcher, SmtpCounters smtpCounters)
     {
@@ -117,9 +119,19 @@ public sealed class DryRunSession : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    /// <summary>Ends the HTTPS client and cancels DNS queries still in flight (e.g. after the caller cancelled).</summary>
+    /// <summary>
+    /// Ends the session: publishes its counters as <see cref="DryRunStatistics.Last"/>, ends the HTTPS
+    /// client and cancels DNS queries still in flight (e.g. after the caller cancelled).
+    /// </summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        DryRunStatistics.Publish(DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters));
         _fetcher?.Dispose();
         Dns.Dispose();
     }

@@ -1,0 +1,337 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    The DaneMtaSts benchmark (issue 6): bulk audit against posttls-finger, round trips through a
+    delaying relay, start-up, scale and memory, connector store. Runs inside the lab in bench mode.
+
+.DESCRIPTION
+    Started by `build.ps1 -Task Bench`, which builds the module and the relay, sets
+    DANEMTASTS_LAB_BENCH and runs this script inside tests/lab/lab.sh. Prints a table of figures
+    with their targets and writes them to -OutputPath (JSON). Figures are measured, never asserted:
+    the script fails only when the benchmark itself cannot run (or a verdict is wrong, which would
+    make its timing meaningless).
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    # The built DelayRelay.dll (tests/bench/DelayRelay).
+    [Parameter(Mandatory)] [string] $RelayPath,
+    [string] $OutputPath = (Join-Path $PSScriptRoot '../../output/bench/bench.json'),
+    # One-way delay of the relay; the round-trip time is twice this.
+    [int] $DelayMs = 100,
+    [int] $Runs = 7
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$benchDir = $env:DANEMTASTS_LAB_BENCH_DIR
+if (-not $benchDir -or -not (Test-Path $benchDir)) {
+    throw 'Not inside the lab in bench mode: run `build.ps1 -Task Bench` (it sets DANEMTASTS_LAB_BENCH and starts the lab).'
+}
+
+$dns = $env:DANEMTASTS_LAB_DNS
+$labDir = $env:DANEMTASTS_LAB_DIR
+$unboundConf = $env:DANEMTASTS_LAB_UNBOUND_CONF
+$unboundLog = Join-Path $labDir 'logs/unbound.log'
+$postfixLog = Join-Path $labDir 'logs/postfix.log'
+$work = Join-Path $labDir 'bench-work'
+New-Item -ItemType Directory -Path $work -Force | Out-Null
+$pwshExe = (Get-Process -Id $PID).Path
+$pwshPre = @()
+if ((Split-Path $pwshExe -Leaf) -like 'dotnet*') { $pwshPre = @(Join-Path $PSHOME 'pwsh.dll') }
+
+$figures = [System.Collections.Generic.List[object]]::new()
+function Add-Figure {
+    param([string] $Section, [string] $Name, $Value, [string] $Unit, [string] $Target = '', $Met = $null, [string] $Note = '')
+    $figures.Add([pscustomobject][ordered]@{
+            Section = $Section; Figure = $Name; Value = $Value; Unit = $Unit; Target = $Target; Met = $Met; Note = $Note
+        })
+    $shown = if ($Value -is [double]) { '{0:N2}' -f $Value } else { "$Value" }
+    $flag = if ($null -eq $Met) { '' } elseif ($Met) { 'met' } else { 'MISSED' }
+    Write-Host ("  {0,-58} {1,10} {2,-4} {3,-20} {4,-6} {5}" -f $Name, $shown, $Unit, $Target, $flag, $Note)
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    $n = $sorted.Count
+    if ($n % 2) { return $sorted[($n - 1) / 2] }
+    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
+}
+
+function Clear-ResolverCache {
+    # A reload empties every cache of Unbound (messages, RRsets, keys, infrastructure).
+    & unbound-control -c $unboundConf reload | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw 'unbound-control reload failed.' }
+    for ($i = 0; $i -lt 50; $i++) {
+        & dig +time=1 +tries=1 "@$dns" . SOA *> $null
+        if ($LASTEXITCODE -eq 0) { break }
+        Start-Sleep -Milliseconds 100
+    }
+    & unbound-control -c $unboundConf flush_zone . | Out-Null
+}
+
+function Get-LogMark([string] $Path) { (Get-Item $Path).Length }
+
+function Get-LogSince([string] $Path, [long] $Mark) {
+    Start-Sleep -Milliseconds 500   # postlogd writes asynchronously
+    $stream = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
+    try {
+        $null = $stream.Seek($Mark, 'Begin')
+        $reader = [System.IO.StreamReader]::new($stream)
+        return @($reader.ReadToEnd() -split "`n" | Where-Object { $_ })
+    }
+    finally { $stream.Dispose() }
+}
+
+function Measure-UnboundQueries([string[]] $Lines) {
+    # log-queries lines: "... info: <client> <name> <TYPE> IN"
+    $byType = @{}
+    foreach ($line in $Lines) {
+        if ($line -match 'info: \S+ \S+ (\S+) IN$') { $byType[$Matches[1]] = 1 + ($byType[$Matches[1]] ?? 0) }
+    }
+    return $byType
+}
+
+function Measure-SmtpConnects([string[]] $Lines) {
+    # Each bench smtpd logs under postfix/<host>; the client's family tells the server address apart.
+    $perAddress = @{}
+    foreach ($line in $Lines) {
+        if ($line -match 'postfix/([^/\s]+)/smtpd\[\d+\]: connect from [^\[]*\[([^\]]+)\]') {
+            $key = '{0}|{1}' -f $Matches[1], ($Matches[2].Contains(':') ? 'v6' : 'v4')
+            $perAddress[$key] = 1 + ($perAddress[$key] ?? 0)
+        }
+    }
+    return $perAddress
+}
+
+function Get-EngineStatistics {
+    $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DaneMtaSts.Engine' } | Select-Object -First 1
+    return $engine.GetType('DaneMtaSts.Engine.Policy.DryRunStatistics')::Last
+}
+
+function Invoke-Child {
+    # Runs a script in a fresh pwsh and returns its last output line parsed as JSON.
+    param([string] $Script)
+    $file = Join-Path $work "child-$([guid]::NewGuid().ToString('n')).ps1"
+    Set-Content -Path $file -Value $Script
+    $out = & $pwshExe @pwshPre -NoProfile -NonInteractive -File $file
+    if ($LASTEXITCODE -ne 0) { throw "Child pwsh failed ($LASTEXITCODE): $out" }
+    return ($out | Select-Object -Last 1 | ConvertFrom-Json)
+}
+
+$started = Get-Date
+$load = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1
+Write-Host "Load average at start: $load (on $([Environment]::ProcessorCount) cores); figures on a busy machine are slower than on an idle one."
+
+$env:DANEMTASTS_STORE = Join-Path $work 'store.json'
+Import-Module $ModulePath
+$groups = @(Get-Content (Join-Path $benchDir 'groups.txt') | ForEach-Object {
+        $g, $n, $m = $_ -split ' '
+        [pscustomobject]@{ Name = $g; Domains = [int] $n; Hosts = [int] $m; DomainFile = (Join-Path $benchDir "$g.domains"); HostFile = (Join-Path $benchDir "$g.hosts") }
+    })
+$bulk = $groups[0]
+$scale = $groups | Select-Object -Last 1
+
+# JIT warm-up on a lab scenario domain, so that the timed call measures the work, not compilation.
+$null = Test-OutboundTlsPolicy dane-ee-good.test, sts-enforce-good.test -DnsServer $dns -TrustedRootCertificate $env:DANEMTASTS_LAB_CA
+
+# ------------------------------------------------------------------------------------------------
+Write-Host "`n== 1. Bulk audit: $($bulk.Domains) DANE-EE domains on $($bulk.Hosts) shared MX hosts (A + AAAA each)" -ForegroundColor Cyan
+$domains = @(Get-Content $bulk.DomainFile)
+$hostCount = @(Get-Content $bulk.HostFile).Count
+$addressCount = 2 * $hostCount
+
+Clear-ResolverCache
+$uMark = Get-LogMark $unboundLog; $pMark = Get-LogMark $postfixLog
+$sw = [System.Diagnostics.Stopwatch]::StartNew()
+$results = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns)
+$sw.Stop()
+$engineMs = $sw.Elapsed.TotalMilliseconds
+$stats = Get-EngineStatistics
+$uEngine = Measure-UnboundQueries (Get-LogSince $unboundLog $uMark)
+$pEngine = Measure-SmtpConnects (Get-LogSince $postfixLog $pMark)
+$wrong = @($results | Where-Object { $_.Outcome -ne 'Deliver' -or $_.Security -ne 'Dane' })
+if ($results.Count -ne $domains.Count -or $wrong.Count -gt 0) {
+    throw "Bulk audit: expected $($domains.Count) Deliver/Dane results, got $($results.Count) with $($wrong.Count) others (first: $($wrong | Select-Object -First 1 | Out-String))."
+}
+
+Clear-ResolverCache
+$uMark = Get-LogMark $unboundLog; $pMark = Get-LogMark $postfixLog
+$domainFile = $bulk.DomainFile
+$sw = [System.Diagnostics.Stopwatch]::StartNew()
+$loopOut = & bash -c 'while read -r d; do MAIL_CONFIG="$1" posttls-finger -c -l dane-only "$d" 2>&1; done <"$2"' bench $env:DANEMTASTS_LAB_POSTTLS_CONFIG $domainFile
+$sw.Stop()
+$loopMs = $sw.Elapsed.TotalMilliseconds
+$loopVerified = @($loopOut | Where-Object { $_ -match 'Verified TLS connection established' }).Count
+$uLoop = Measure-UnboundQueries (Get-LogSince $unboundLog $uMark)
+$pLoop = Measure-SmtpConnects (Get-LogSince $postfixLog $pMark)
+
+Clear-ResolverCache
+$wholeScript = @"
+`$env:DANEMTASTS_STORE = '$($env:DANEMTASTS_STORE)'
+Import-Module '$ModulePath'
+`$r = @(Test-OutboundTlsPolicy -Domain (Get-Content '$domainFile') -DnsServer '$dns')
+if (`$r.Count -ne $($domains.Count)) { exit 1 }
+"@
+$file = Join-Path $work 'whole.ps1'
+Set-Content $file $wholeScript
+$sw = [System.Diagnostics.Stopwatch]::StartNew()
+& $pwshExe @pwshPre -NoProfile -NonInteractive -File $file
+$sw.Stop()
+if ($LASTEXITCODE -ne 0) { throw 'Whole-process bulk audit failed.' }
+$wholeMs = $sw.Elapsed.TotalMilliseconds
+
+$engineProbes = $pEngine.Values | Measure-Object -Sum | Select-Object -ExpandProperty Sum
+$maxPerAddress = ($pEngine.Values | Measure-Object -Maximum).Maximum
+$tlsaQueries = $stats.DnsQueriesByType['TLSA'] ?? 0
+Add-Figure 'bulk' 'Test-OutboundTlsPolicy call (module imported)' ([math]::Round($engineMs)) 'ms'
+Add-Figure 'bulk' 'per domain' ($engineMs / $domains.Count) 'ms'
+Add-Figure 'bulk' "posttls-finger -l dane-only loop ($loopVerified/$($domains.Count) verified)" ([math]::Round($loopMs)) 'ms'
+Add-Figure 'bulk' 'per domain' ($loopMs / $domains.Count) 'ms'
+$ratio = $loopMs / $engineMs
+Add-Figure 'bulk' 'speed-up of the call over the loop' $ratio 'x' '>= 20x' ($ratio -ge 20)
+$ratioWhole = $loopMs / $wholeMs
+Add-Figure 'bulk' 'whole process (pwsh start + import + call)' ([math]::Round($wholeMs)) 'ms'
+Add-Figure 'bulk' 'speed-up of the whole process over the loop' $ratioWhole 'x'
+Add-Figure 'bulk' 'engine: DNS queries sent' $stats.DnsQueriesSent '' '' $null (($stats.DnsQueriesByType.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
+Add-Figure 'bulk' 'Unbound log: queries from the engine' (($uEngine.Values | Measure-Object -Sum).Sum) '' '' $null (($uEngine.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
+Add-Figure 'bulk' 'Unbound log: queries from the posttls-finger loop' (($uLoop.Values | Measure-Object -Sum).Sum) '' '' $null (($uLoop.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
+Add-Figure 'bulk' "engine: TLSA lookups ($hostCount distinct MX hosts)" $tlsaQueries '' "= $hostCount" ($tlsaQueries -eq $hostCount)
+Add-Figure 'bulk' "engine: SMTP connects ($addressCount distinct addresses)" $stats.SmtpConnectAttempts '' "= $addressCount" ($stats.SmtpConnectAttempts -eq $addressCount)
+Add-Figure 'bulk' 'Postfix log: connects from the engine' $engineProbes '' "= $addressCount, 1 each" (($engineProbes -eq $addressCount) -and $maxPerAddress -eq 1 -and $pEngine.Count -eq $addressCount) "$($pEngine.Count) addresses, at most $maxPerAddress each"
+Add-Figure 'bulk' 'Postfix log: connects from the posttls-finger loop' (($pLoop.Values | Measure-Object -Sum).Sum) ''
+
+# ------------------------------------------------------------------------------------------------
+$rtt = 2 * $DelayMs
+Write-Host "`n== 2. Round trips through the delaying relay ($DelayMs ms each way, RTT $rtt ms)" -ForegroundColor Cyan
+$rttDomains = @{}
+Get-Content (Join-Path $benchDir 'rtt.txt') | ForEach-Object { $k, $d = $_ -split ' '; $rttDomains[$k] = $d }
+$relayDns = (Get-Content (Join-Path $benchDir 'relays.txt') | Select-Object -First 1).Split(' ')[1]
+$relayDns = $relayDns.Substring(0, $relayDns.LastIndexOf(':'))
+
+function Measure-RoundTrips {
+    param([int] $Delay, [string] $Domain, [string] $Expect, [int] $Count)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    $psi.ArgumentList.Add($RelayPath); $psi.ArgumentList.Add("$Delay"); $psi.ArgumentList.Add((Join-Path $benchDir 'relays.txt'))
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+    $relay = [System.Diagnostics.Process]::Start($psi)
+    try {
+        if ($relay.StandardOutput.ReadLine() -ne 'ready') { throw 'The delaying relay did not start.' }
+        $times = [System.Collections.Generic.List[double]]::new()
+        for ($i = 0; $i -le $Count; $i++) {
+            # A fresh store each time: a cached MTA-STS policy would skip the HTTPS fetch.
+            $env:DANEMTASTS_STORE = Join-Path $work "rtt-$([guid]::NewGuid().ToString('n')).json"
+            $sw = [System.Diagnostics.Stopwatch]::StartNew()
+            $r = Test-OutboundTlsPolicy $Domain -DnsServer $relayDns -TrustedRootCertificate $env:DANEMTASTS_LAB_CA
+            $sw.Stop()
+            if ($r.Outcome -ne 'Deliver' -or $r.Security -ne $Expect) { throw "Round trips: $Domain gave $($r.Outcome)/$($r.Security), expected Deliver/${Expect}: $($r | Format-List | Out-String)" }
+            if ($i -gt 0) { $times.Add($sw.Elapsed.TotalMilliseconds) }   # the first run warms Unbound's cache
+        }
+        return [pscustomobject]@{ Median = (Get-Median $times.ToArray()); Statistics = Get-EngineStatistics }
+    }
+    finally {
+        $relay.StandardInput.Close()
+        if (-not $relay.WaitForExit(3000)) { $relay.Kill() }
+        $env:DANEMTASTS_STORE = Join-Path $work 'store.json'
+    }
+}
+
+foreach ($kind in 'dane', 'sts') {
+    $domain = $rttDomains[$kind]
+    $expect = if ($kind -eq 'dane') { 'Dane' } else { 'MtaSts' }
+    $base = Measure-RoundTrips -Delay 0 -Domain $domain -Expect $expect -Count 5
+    $delayed = Measure-RoundTrips -Delay $DelayMs -Domain $domain -Expect $expect -Count 5
+    $trips = $delayed.Median / $rtt
+    $tripsNet = ($delayed.Median - $base.Median) / $rtt
+    Add-Figure 'rtt' "$domain ($kind): wall time, median of 5" ([math]::Round($delayed.Median)) 'ms' '' $null "no delay: $([math]::Round($base.Median)) ms"
+    Add-Figure 'rtt' "$domain ($kind): wall time / RTT" $trips 'RTT' '<= 9' ($trips -le 9) ("without the no-delay time: {0:N2}; DNS queries {1}, SMTP connects {2}" -f $tripsNet, $delayed.Statistics.DnsQueriesSent, $delayed.Statistics.SmtpConnectAttempts)
+}
+
+# ------------------------------------------------------------------------------------------------
+Write-Host "`n== 3. Start-up (medians of $Runs runs)" -ForegroundColor Cyan
+$bare = [System.Collections.Generic.List[double]]::new()
+$withModule = [System.Collections.Generic.List[double]]::new()
+$importCommand = "Import-Module '$ModulePath'; `$null = Get-OutboundConnector"
+for ($i = 0; $i -lt $Runs + 1; $i++) {
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    & $pwshExe @pwshPre -NoProfile -c exit
+    $sw.Stop(); if ($i -gt 0) { $bare.Add($sw.Elapsed.TotalMilliseconds) }
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    & $pwshExe @pwshPre -NoProfile -c $importCommand
+    $sw.Stop(); if ($i -gt 0) { $withModule.Add($sw.Elapsed.TotalMilliseconds) }
+    if ($LASTEXITCODE -ne 0) { throw 'Start-up: Import-Module/Get-OutboundConnector failed.' }
+}
+$bareMs = Get-Median $bare.ToArray()
+$moduleMs = Get-Median $withModule.ToArray()
+Add-Figure 'startup' 'pwsh -NoProfile -c exit' ([math]::Round($bareMs)) 'ms'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module; Get-OutboundConnector"' ([math]::Round($moduleMs)) 'ms'
+Add-Figure 'startup' 'added by the module' ([math]::Round($moduleMs - $bareMs)) 'ms' '<= 150 ms' (($moduleMs - $bareMs) -le 150)
+
+# ------------------------------------------------------------------------------------------------
+Write-Host "`n== 4. Scale and memory: $($scale.Domains) domains on $($scale.Hosts) MX hosts; a store of 1,000 connectors" -ForegroundColor Cyan
+function Measure-Scale([int] $Count, [string] $Sink) {
+    Clear-ResolverCache
+    Invoke-Child @"
+`$env:DANEMTASTS_STORE = '$($env:DANEMTASTS_STORE)'
+Import-Module '$ModulePath'
+`$domains = @(Get-Content '$($scale.DomainFile)' -TotalCount $Count)
+[GC]::Collect()
+`$self = [System.Diagnostics.Process]::GetCurrentProcess()
+`$before = `$self.WorkingSet64
+`$sw = [System.Diagnostics.Stopwatch]::StartNew()
+$Sink
+`$sw.Stop()
+`$self.Refresh()
+@{ Ms = `$sw.Elapsed.TotalMilliseconds; PeakMB = `$self.PeakWorkingSet64 / 1MB; BeforeMB = `$before / 1MB } | ConvertTo-Json -Compress
+"@
+}
+$discardSmall = Measure-Scale 500 ('$domains | Test-OutboundTlsPolicy -DnsServer ''' + $dns + ''' | Out-Null')
+$discardLarge = Measure-Scale $scale.Domains ('$domains | Test-OutboundTlsPolicy -DnsServer ''' + $dns + ''' | Out-Null')
+$kept = Measure-Scale $scale.Domains ('$kept = @($domains | Test-OutboundTlsPolicy -DnsServer ''' + $dns + ''')')
+Add-Figure 'scale' "$($scale.Domains) domains: call time" ([math]::Round($discardLarge.Ms)) 'ms'
+Add-Figure 'scale' "$($scale.Domains) domains: time per domain" ($discardLarge.Ms / $scale.Domains) 'ms'
+Add-Figure 'scale' '500 domains, results discarded: peak working set' ([math]::Round($discardSmall.PeakMB)) 'MB' '' $null ("before the call {0:N0} MB" -f $discardSmall.BeforeMB)
+Add-Figure 'scale' "$($scale.Domains) domains, results discarded: peak working set" ([math]::Round($discardLarge.PeakMB)) 'MB' '' $null ("before the call {0:N0} MB" -f $discardLarge.BeforeMB)
+$growth = ($discardLarge.PeakMB - $discardSmall.PeakMB) / ($scale.Domains - 500) * 1024
+Add-Figure 'scale' 'peak growth per extra domain, results discarded' $growth 'KB' 'bounded (no leak)' $null 'compare with the kept figure below'
+Add-Figure 'scale' "$($scale.Domains) domains, results kept: peak working set" ([math]::Round($kept.PeakMB)) 'MB'
+$keptGrowth = ($kept.PeakMB - $discardLarge.PeakMB) / $scale.Domains * 1024
+Add-Figure 'scale' 'kept minus discarded, per domain' $keptGrowth 'KB'
+
+# The store: 1,000 connectors, then medians of Get-OutboundConnector (all) and one Set-OutboundConnector.
+$storeScript = @"
+`$env:DANEMTASTS_STORE = '$(Join-Path $work 'store-1000.json')'
+Import-Module '$ModulePath'
+`$fill = [System.Diagnostics.Stopwatch]::StartNew()
+for (`$i = 1; `$i -le 1000; `$i++) { `$null = New-OutboundConnector "Partner `$i" -RecipientDomains "partner`$i.example", "*.partner`$i.example" -TlsValidationMode Opportunistic }
+`$fill.Stop()
+`$get = @(); `$set = @()
+`$null = Get-OutboundConnector; Set-OutboundConnector 'Partner 500' -Comment 'warm'
+for (`$i = 0; `$i -lt $Runs; `$i++) {
+    `$sw = [System.Diagnostics.Stopwatch]::StartNew(); `$all = @(Get-OutboundConnector); `$sw.Stop(); `$get += `$sw.Elapsed.TotalMilliseconds
+    if (`$all.Count -ne 1000) { exit 1 }
+    `$sw = [System.Diagnostics.Stopwatch]::StartNew(); Set-OutboundConnector 'Partner 500' -Comment "run `$i"; `$sw.Stop(); `$set += `$sw.Elapsed.TotalMilliseconds
+}
+@{ FillMs = `$fill.Elapsed.TotalMilliseconds; Get = `$get; Set = `$set; Bytes = (Get-Item `$env:DANEMTASTS_STORE).Length } | ConvertTo-Json -Compress
+"@
+$store = Invoke-Child $storeScript
+$getMs = Get-Median $store.Get
+$setMs = Get-Median $store.Set
+Add-Figure 'store' '1,000 connectors: Get-OutboundConnector (all), median' $getMs 'ms' '<= 50 ms' ($getMs -le 50)
+Add-Figure 'store' '1,000 connectors: Set-OutboundConnector (one), median' $setMs 'ms' '<= 50 ms' ($setMs -le 50) ("store {0:N0} KB, filled by 1,000 New-OutboundConnector in {1:N1} s" -f ($store.Bytes / 1KB), ($store.FillMs / 1000))
+
+# ------------------------------------------------------------------------------------------------
+$elapsed = (Get-Date) - $started
+Write-Host ("`nBenchmark done in {0:N0} s." -f $elapsed.TotalSeconds)
+New-Item -ItemType Directory -Path (Split-Path $OutputPath) -Force | Out-Null
+[ordered]@{
+    Measured   = (Get-Date).ToUniversalTime().ToString('o')
+    Machine    = [ordered]@{ Cores = [Environment]::ProcessorCount; Os = [System.Runtime.InteropServices.RuntimeInformation]::OSDescription; Runtime = [System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription }
+    Lab        = $env:DANEMTASTS_LAB_BENCH
+    LoadAverageAtStart = $load
+    LoadAverageAtEnd   = ((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1)
+    DelayMs    = $DelayMs
+    Figures    = $figures
+} | ConvertTo-Json -Depth 5 | Set-Content $OutputPath
+Write-Host "Written: $OutputPath"
