@@ -50,8 +50,11 @@ public sealed class DryRunSession : IDisposable
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _disposed;
 
-    private DryRunSession(DnsResolver dns, EvidenceGatherer gatherer, MtaStsPolicyFetcher? fetcher, SmtpCounters smtpCounters)
+    private readonly BackgroundQuits? _quits;
+
+    private DryRunSession(DnsResolver dns, EvidenceGatherer gatherer, MtaStsPolicyFetcher? fetcher, SmtpCounters smtpCounters, BackgroundQuits? quits)
     {
+        _quits = quits;
         Dns = dns;
         Gatherer = gatherer;
         _fetcher = fetcher;
@@ -78,6 +81,7 @@ public sealed class DryRunSession : IDisposable
         {
             Port = options.SmtpPort,
             EhloName = options.EhloName,
+            BackgroundQuits = probes is null ? new BackgroundQuits() : null,
             ConnectTimeout = options.Timeout,
             CommandTimeout = options.Timeout,
             HandshakeTimeout = options.Timeout,
@@ -96,7 +100,7 @@ public sealed class DryRunSession : IDisposable
             Trust = trust,
             TlsDomain = options.TlsDomain,
         }, fetcher, policyCache);
-        return new DryRunSession(dns, gatherer, fetcher, counters);
+        return new DryRunSession(dns, gatherer, fetcher, counters, probeOptions.BackgroundQuits);
     }
 
     /// <summary>Parses "IP", "IP:port" or "[IPv6]:port" (port defaults to 53).</summary>
@@ -131,6 +135,9 @@ public sealed class DryRunSession : IDisposable
         }
 
         _disposed = true;
+
+        // Probes say QUIT in the background: let them finish (bounded) so nothing outlives the call.
+        _quits?.WaitAll(TimeSpan.FromSeconds(5));
         DryRunStatistics.Publish(DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters));
         _fetcher?.Dispose();
         Dns.Dispose();

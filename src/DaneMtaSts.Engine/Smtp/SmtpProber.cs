@@ -22,6 +22,14 @@ public static class SmtpProber
     public static async Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, SmtpProbeOptions options, CancellationToken cancellationToken)
     {
         SmtpConnection connection = await SmtpConnection.OpenAsync(address, hostName, sni, options, cancellationToken);
+        if (options.BackgroundQuits is { } background)
+        {
+            // Everything to judge is captured: the reply to QUIT adds nothing but a round trip.
+            SmtpProbeResult result = connection.Result with { Transcript = connection.Conversation.Transcript };
+            background.Track(connection.DisposeAsync().AsTask());
+            return result;
+        }
+
         await connection.DisposeAsync();
         return connection.Result with { Transcript = connection.Conversation.Transcript };
     }
