@@ -124,20 +124,23 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             ({ } a, { } b) => Weaker(a, b),
         };
 
+        // The whole host takes the status of a family that failed with it; its records are unusable.
+        DnsAnswer<IPAddress> Degraded(DnsSecStatus status) => new()
+        {
+            Name = name,
+            Type = "A+AAAA",
+            Status = status,
+            Rcode = v4.Status == status ? v4.Rcode : v6.Rcode,
+            CnameChain = chain,
+            FirstLinkStatus = firstLink,
+            Server = v4.Server ?? v6.Server,
+            Failure = JoinFailures(v4.Status == status ? v4.Failure : null, v6.Status == status ? v6.Failure : null),
+        };
+
         // A bogus family is a validation failure (possibly an attack): the whole host is bogus.
         if (v4.Status == DnsSecStatus.Bogus || v6.Status == DnsSecStatus.Bogus)
         {
-            return new DnsAnswer<IPAddress>
-            {
-                Name = name,
-                Type = "A+AAAA",
-                Status = DnsSecStatus.Bogus,
-                Rcode = v4.Status == DnsSecStatus.Bogus ? v4.Rcode : v6.Rcode,
-                CnameChain = chain,
-                FirstLinkStatus = firstLink,
-                Server = v4.Server ?? v6.Server,
-                Failure = JoinFailures(v4.Status == DnsSecStatus.Bogus ? v4.Failure : null, v6.Status == DnsSecStatus.Bogus ? v6.Failure : null),
-            };
+            return Degraded(DnsSecStatus.Bogus);
         }
 
         // One family failed outright while the other has addresses: deliver over the family that
@@ -160,17 +163,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         if (v4.Status == DnsSecStatus.Failed || v6.Status == DnsSecStatus.Failed)
         {
-            return new DnsAnswer<IPAddress>
-            {
-                Name = name,
-                Type = "A+AAAA",
-                Status = DnsSecStatus.Failed,
-                Rcode = v4.Status == DnsSecStatus.Failed ? v4.Rcode : v6.Rcode,
-                CnameChain = chain,
-                FirstLinkStatus = firstLink,
-                Server = v4.Server ?? v6.Server,
-                Failure = JoinFailures(v4.Status == DnsSecStatus.Failed ? v4.Failure : null, v6.Status == DnsSecStatus.Failed ? v6.Failure : null),
-            };
+            return Degraded(DnsSecStatus.Failed);
         }
 
         return new DnsAnswer<IPAddress>
