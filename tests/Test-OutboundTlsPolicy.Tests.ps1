@@ -83,7 +83,7 @@ Describe 'Test-OutboundTlsPolicy fails closed' {
         $results.StatusText | Should -Be 'DNS query failed', 'DNS query failed', 'DNS query failed'
         $results.Security | Should -Be $null, $null, $null
         $results[0].FinalStatusCode | Should -Be '5.4.312'
-        $results[0].Reason | Should -Match 'MX lookup of example.org failed'
+        $results[0].Reason | Should -Match 'MX lookup (of|for) example.org failed'
     }
 
     It '-Quiet returns one $false per result' {

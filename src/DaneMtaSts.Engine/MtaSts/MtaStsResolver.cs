@@ -78,7 +78,7 @@ public static class MtaStsResolver
         // §MTA-STS 1: a failed TXT lookup is temporary: it says nothing about the policy, the cache decides.
         if (txt.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed || txt.Rcode is not (DnsRcode.NoError or DnsRcode.NxDomain))
         {
-            string diagnosis = $"The TXT lookup of {txtName} failed ({txt.Status}, {txt.Rcode}){(txt.Failure is null ? "" : ": " + txt.Failure)}.";
+            string diagnosis = $"The TXT lookup of {txtName} failed ({txt.Status}, {txt.Rcode}){(txt.Failure is null ? "" : ": " + txt.Failure.TrimEnd('.'))}.";
             failures.Add(diagnosis + (cached is null ? " No unexpired cached policy exists, so no policy applies." : " The cached policy is used."));
             return KeepCachedOrNone(diagnosis, null);
         }

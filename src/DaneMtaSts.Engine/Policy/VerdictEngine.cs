@@ -167,6 +167,13 @@ public static class VerdictEngine
             }
 
             _warnings.AddRange(ev.Mx.Notes);
+            if (options.MtaStsMode != MtaStsMode.None && ev.MtaSts.Consulted)
+            {
+                // A policy that could not be fetched is not applied (RFC 8461 §3.3): say so, since
+                // the domain then gets opportunistic TLS where its owner asked for more.
+                _warnings.AddRange(ev.MtaSts.Failures.Select(f => $"MTA-STS: {f}"));
+            }
+
             _warnings.AddRange(ev.Warnings);
             foreach (HostEvidence host in _hosts)
             {
@@ -222,12 +229,17 @@ public static class VerdictEngine
                 MxOutcome.NoMailHost => Result(Outcome.Reject, StatusCodes.NoMailHost, null, null,
                     $"{ev.Domain} exists but has neither MX nor address records: there is no host to deliver to (RFC 5321 §5.1).", [], "no-policy-found"),
                 MxOutcome.Bogus when _daneOn => Result(Outcome.Queue, StatusCodes.DnssecInvalid, null, null,
-                    $"The MX lookup of {ev.Domain} is DNSSEC-bogus (the resolver answers SERVFAIL, and only with checking disabled does it answer): the zone's signatures do not validate. {mx.Failure}".TrimEnd(), [], "no-policy-found", TlsRptResultType.DnssecInvalid),
+                    (mx.Failure ?? $"The MX lookup of {ev.Domain} is DNSSEC-bogus: the resolver answers SERVFAIL, and only with checking disabled does it answer.") +
+                    " The zone's signatures do not validate; with DANE on, mail waits until they do.", [], "no-policy-found", TlsRptResultType.DnssecInvalid),
                 MxOutcome.Bogus or MxOutcome.Failed => Result(Outcome.Queue, StatusCodes.DnsQueryFailed, null, null,
-                    $"The MX lookup of {ev.Domain} failed. {mx.Failure}".TrimEnd(), [], "no-policy-found"),
+                    mx.Failure ?? $"The MX lookup of {ev.Domain} failed.", [], "no-policy-found"),
                 _ => null,
             };
         }
+
+        // Applicability texts are written to follow "but"; standing alone they need a capital.
+        private static string AsSentence(string text) =>
+            text.StartsWith("the ", StringComparison.Ordinal) ? "The " + text[4..] : text;
 
         private static string StatusWord(DnsSecStatus status) => status == DnsSecStatus.Secure ? ", DNSSEC-authenticated" : "";
 
@@ -261,7 +273,7 @@ public static class VerdictEngine
                             $"SmtpDaneMode Mandatory needs DNSSEC, but {host.DaneApplicability}", TlsRptResultType.DaneRequired);
                     }
 
-                    daneNote = host.DaneApplicability;
+                    daneNote = AsSentence(host.DaneApplicability);
                 }
                 else
                 {
