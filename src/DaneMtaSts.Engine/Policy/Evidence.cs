@@ -236,4 +236,13 @@ public sealed record DomainEvidence
     public bool DaneConsulted { get; init; }
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>A one-line summary (what a CSV cell shows); Format-List shows the full evidence.</summary>
+    public override string ToString()
+    {
+        string route = Routing == RoutingKind.Mx ? $"MX {Mx.Outcome} ({Mx.Status})" : "smart hosts";
+        string hosts = string.Join(", ", Hosts.Select(h => $"{h.Name} TLSA {h.Tlsa}"));
+        string sts = MtaSts.Policy is { } p ? $"MTA-STS {p.Mode} ({MtaSts.Source})" : MtaSts.Consulted ? "MTA-STS none" : "MTA-STS not consulted";
+        return $"{route}; {(hosts.Length > 0 ? hosts : "no host")}; {sts}";
+    }
 }

@@ -408,7 +408,7 @@ public sealed class EvidenceGatherer
     {
         if (!answer.IsUsable)
         {
-            return (null, $"The TLS-RPT lookup of {answer.Name} failed: {answer.Failure ?? answer.Rcode.ToString()}.");
+            return (null, $"The TLS-RPT lookup of {answer.Name} failed: {(answer.Failure ?? answer.Rcode.ToString()).TrimEnd('.')}.");
         }
 
         if (answer.Records.Count == 0)

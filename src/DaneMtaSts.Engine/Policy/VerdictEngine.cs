@@ -539,8 +539,8 @@ public static class VerdictEngine
                 MxHost = mxHost,
                 Reason = reason,
                 Evidence = ev,
-                Hosts = hosts,
-                Warnings = _warnings.Distinct(StringComparer.Ordinal).ToList(),
+                Hosts = new ReadableList<HostVerdict>(hosts),
+                Warnings = new ReadableList<string>(_warnings.Distinct(StringComparer.Ordinal)),
                 PolicyType = policyType,
             };
         }
