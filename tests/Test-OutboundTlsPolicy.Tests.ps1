@@ -166,6 +166,10 @@ Describe 'Test-OutboundTlsPolicy results' {
         $back[0].Domain | Should -Be 'd1.example'
         $back[0].Outcome | Should -Be 'Queue'
         $back[0].StatusCode | Should -Be '4.4.312'
+        # No cell holds a type name: the evidence is summarised, lists are joined.
+        $back[0].Evidence | Should -Match '^MX Failed \(Failed\); no host; MTA-STS'
+        $back[0].Warnings | Should -Match 'resolver validates DNSSEC'
+        foreach ($p in $back[0].PSObject.Properties) { "$($p.Value)" | Should -Not -Match '^System\.|\[\]$|`1\[' -Because "column $($p.Name)" }
     }
 
     It 'round-trip through Export-Clixml' {
