@@ -159,7 +159,8 @@ function Invoke-EngineTests {
     $trxName = 'engine.trx'
     Remove-Item (Join-Path $results $trxName) -ErrorAction SilentlyContinue
     & dotnet test (Join-Path $RepoRoot 'tests/DaneMtaSts.Engine.Tests/DaneMtaSts.Engine.Tests.csproj') `
-        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' | Out-Host
+        -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' `
+        --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
     $exit = $LASTEXITCODE
     $trx = Join-Path $results $trxName
     if (-not (Test-Path $trx)) {

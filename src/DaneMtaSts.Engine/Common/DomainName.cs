@@ -100,7 +100,9 @@ public static class DomainName
                 return false;
             }
 
-            if (isAscii && label.StartsWith("xn--", StringComparison.Ordinal))
+            // Every A-label must decode, whether it was typed or produced from Unicode here: .NET's
+            // GetAscii accepts some labels (hyphens in positions 3-4) whose A-label does not round-trip.
+            if (label.StartsWith("xn--", StringComparison.Ordinal))
             {
                 try
                 {

@@ -161,6 +161,21 @@ internal static class FuzzRun
 internal static class FuzzGen
 {
     /// <summary>
+    /// Appends the units in turn until the text reaches <paramref name="size"/>. Empty units (a
+    /// tricky string may be "") are skipped, so the loop always ends.
+    /// </summary>
+    public static string FillTo(System.Text.StringBuilder sb, IEnumerable<string> units, int size)
+    {
+        string[] parts = units.Where(u => u.Length > 0).DefaultIfEmpty("x").ToArray();
+        for (int i = 0; sb.Length < size; i++)
+        {
+            sb.Append(parts[i % parts.Length]);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
     /// Characters that parsers trip over: separators of every grammar here, white space of every
     /// kind, line terminators .NET knows (NEL, LS, PS), case-mapping oddities (dotless i, long s,
     /// Kelvin sign, dotted capital I), IDN dots (U+3002, U+FF0E, U+FF61), joiners, combining marks,

@@ -192,11 +192,7 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
         var huge = Gen.Select(unit.Array[1, 4], Gen.Int[32 * 1024, 64 * 1024], (units, size) =>
         {
             var sb = new System.Text.StringBuilder("version: STSv1\nmode: testing\nmax_age: 86400\n", size + 2000);
-            int i = 0;
-            while (sb.Length < size)
-            {
-                sb.Append(units[i++ % units.Length]);
-            }
+            FuzzGen.FillTo(sb, units, size);
 
             return sb.ToString();
         });

@@ -110,10 +110,7 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
         var huge = Gen.Select(Gen.OneOf(Valid.Select(v => v.Text), FuzzGen.TrickyString, Gen.Const(";"), Gen.Const("; x=y")), Gen.Int[32 * 1024, 64 * 1024], (unit, size) =>
         {
             var sb = new System.Text.StringBuilder("v=STSv1; id=abc", size + 100);
-            while (sb.Length < size)
-            {
-                sb.Append(unit);
-            }
+            FuzzGen.FillTo(sb, [unit], size);
 
             return sb.ToString();
         });

@@ -10,6 +10,20 @@ namespace DaneMtaSts.Engine.Tests.Fuzz;
 
 public class Regressions(ITestOutputHelper output)
 {
+    // DomainNameFuzz seed 4Kha1z-_KSR1: a Unicode label with hyphens in positions 3-4 was turned
+    // into the A-label xn----xa-zb-wmo9j by IdnMapping.GetAscii, which does not decode again, so the
+    // "normalised" name was refused when normalised a second time. Fix: every A-label produced is
+    // checked to decode, and such a name is refused at once (DomainName.TryNormalize).
+    [Fact]
+    public void Unicode_label_whose_a_label_does_not_decode_is_refused_at_once()
+    {
+        const string input = "\u0444\u0433\u0448.RYabbc9b9Z00Xa0YZabX-0c9bXc9bbcbZX-1ac--Xa-Zb.\u092a\u0917--Xa-Zb.\u092a\u0917\u091a\u092a.6a-cc9ZD";
+        bool ok = DomainName.TryNormalize(input, out string? normalized, out string? error);
+        output.WriteLine(error ?? normalized);
+        Assert.False(ok);
+        Assert.Contains("does not decode", error, StringComparison.Ordinal);
+    }
+
     // DnsWireFuzz seed bo4V7gZTIsE4: a response whose QTYPE octet 0xD8 came back as 0xF8 was
     // accepted, because every octet of the question was compared with char.ToLowerInvariant
     // (Latin-1 'Ø' lower-cases to 'ø'). Fix: only the QNAME's ASCII letters fold; QTYPE/QCLASS must

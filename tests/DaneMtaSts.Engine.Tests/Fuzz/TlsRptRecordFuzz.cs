@@ -112,10 +112,7 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
         var huge = Gen.Select(Gen.OneOf(ReportUri.Select(u => "," + u), FuzzGen.TrickyString, Gen.Const(",")), Gen.Int[32 * 1024, 64 * 1024], (unit, size) =>
         {
             var sb = new System.Text.StringBuilder("v=TLSRPTv1; rua=mailto:a@b.example", size + 100);
-            while (sb.Length < size)
-            {
-                sb.Append(unit);
-            }
+            FuzzGen.FillTo(sb, [unit], size);
 
             return sb.ToString();
         });

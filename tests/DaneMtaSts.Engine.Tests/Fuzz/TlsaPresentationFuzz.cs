@@ -119,14 +119,7 @@ public class TlsaPresentationFuzz(ITestOutputHelper output)
             (1, FuzzGen.TrickyString));
         var huge = Gen.Select(Gen.OneOf("3 1 1 AB\n", "3 1 1 (\n", "_25._tcp.mx.example. IN TLSA 3 1 1 AB\n", ""), unit.Array[1, 3], Gen.OneOf(Gen.Int[32 * 1024, 64 * 1024], Gen.Int[512 * 1024, 1024 * 1024]), (head, units, size) =>
         {
-            var sb = new System.Text.StringBuilder(head, size + 1000);
-            int i = 0;
-            while (sb.Length < size)
-            {
-                sb.Append(units[i++ % units.Length]);
-            }
-
-            return sb.ToString();
+            return FuzzGen.FillTo(new System.Text.StringBuilder(head, size + 1000), units, size);
         });
         huge.Check(text =>
         {
