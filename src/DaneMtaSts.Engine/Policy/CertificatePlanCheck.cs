@@ -107,12 +107,7 @@ public static class CertificatePlanCheck
             }
             else
             {
-                daneCode = dane.Failure switch
-                {
-                    DaneFailure.Expired => StatusCodes.CertificateExpired,
-                    DaneFailure.NameMismatch => StatusCodes.CertificateHostMismatch,
-                    _ => StatusCodes.TlsaInvalid,
-                };
+                daneCode = StatusCodes.ForDaneFailure(dane.Failure);
                 passed = false;
                 reasons.Add(dane.Failure == DaneFailure.NoUsableRecords
                     ? $"DANE: no usable TLSA record; TLS would be required but not authenticated, and SmtpDaneMode Mandatory would queue with {StatusCodes.TlsaInvalid}. {dane.Detail}"

@@ -1,4 +1,3 @@
-using System.Net;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.Smtp;
 
@@ -174,6 +173,4 @@ public static class ConnectorValidator
 
         return RecipientDomainInput.Parse(recipient[(at + 1)..]);
     }
-
-    internal static bool IsAddress(string s) => IPAddress.TryParse(s, out _);
 }

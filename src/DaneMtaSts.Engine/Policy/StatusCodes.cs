@@ -52,6 +52,14 @@ public static class StatusCodes
             : text;
     }
 
+    /// <summary>The code a DANE authentication failure queues with (verdicts.md §Status codes).</summary>
+    public static string ForDaneFailure(Dane.DaneFailure failure) => failure switch
+    {
+        Dane.DaneFailure.Expired => CertificateExpired,
+        Dane.DaneFailure.NameMismatch => CertificateHostMismatch,
+        _ => TlsaInvalid,
+    };
+
     /// <summary>The code of the NDR Exchange Online returns when a queued message finally expires (4.x.x → 5.x.x).</summary>
     public static string? FinalCode(string? code) =>
         code is { Length: > 1 } && code[0] == '4' ? "5" + code[1..] : code;

@@ -133,7 +133,8 @@ public static class VerdictEngine
                     }
 
                     verdicts.AddRange(candidates.SkipWhile(h => !ReferenceEquals(h, host)).Skip(1)
-                        .Select(h => JudgeHost(h, enforce) with { Reason = "Not needed: a more preferred host passed. " + JudgeHost(h, enforce).Reason }));
+                        .Select(h => JudgeHost(h, enforce))
+                        .Select(v => v with { Reason = "Not needed: a more preferred host passed. " + v.Reason }));
                     return Result(Outcome.Deliver, null, verdict.Security, host.Name, reason, verdicts, policyType);
                 }
             }
@@ -389,12 +390,13 @@ public static class VerdictEngine
                 {
                     DaneFailure failure = dane?.Failure ?? DaneFailure.NoMatch;
                     string detail = dane?.Detail ?? "the served chain was not checked against the TLSA records.";
-                    return failure switch
+                    TlsRptResultType resultType = failure switch
                     {
-                        DaneFailure.Expired => Fail(host, StatusCodes.CertificateExpired, $"{at}: {detail}", TlsRptResultType.CertificateExpired, a),
-                        DaneFailure.NameMismatch => Fail(host, StatusCodes.CertificateHostMismatch, $"{at}: {detail}", TlsRptResultType.CertificateHostMismatch, a),
-                        _ => Fail(host, StatusCodes.TlsaInvalid, $"{at}: {detail}", TlsRptResultType.TlsaInvalid, a),
+                        DaneFailure.Expired => TlsRptResultType.CertificateExpired,
+                        DaneFailure.NameMismatch => TlsRptResultType.CertificateHostMismatch,
+                        _ => TlsRptResultType.TlsaInvalid,
                     };
+                    return Fail(host, StatusCodes.ForDaneFailure(failure), $"{at}: {detail}", resultType, a);
                 }
 
                 security = TransportSecurity.Dane;

@@ -18,7 +18,7 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _lab.DisposeAsync();
 
-    private static ScriptedSmtpConnection OnlyConnection(LabSmtpListener? listener) => Assert.Single(Assert.IsType<LabSmtpListener>(listener).Connections);
+    private static ScriptedSmtpConnection OnlyConnection(ScriptedSmtpServer? listener) => Assert.Single(Assert.IsType<ScriptedSmtpServer>(listener).Connections);
 
     /// <summary>A DNSSEC-signed domain whose one MX host publishes DANE-EE for the leaf it serves.</summary>
     private (IPAddress Address, X509Certificate2 Leaf) SignedDaneDomain(string domain, string host, bool tlsaMatches = true)
@@ -286,7 +286,7 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
         _lab.Timeout = TimeSpan.FromSeconds(30);
         using DryRunSession session = _lab.Session();
         using var cts = new CancellationTokenSource();
-        LabSmtpListener listener = _lab.ListenerAt(address)!;
+        ScriptedSmtpServer listener = _lab.ListenerAt(address)!;
 
         Task<DomainEvidence> gathering = session.Gatherer.GatherMxAsync("silent.test", cts.Token);
         await WaitUntilAsync(() => !listener.Connections.IsEmpty, TimeSpan.FromSeconds(10));
@@ -315,6 +315,26 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gathering);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {watch.Elapsed}");
+    }
+
+    // verdicts.md §Smart-host connectors: TlsSettings DomainValidation needs a trusted chain whose
+    // name matches TlsDomain; a TlsDomain of "*.partner.test" covers a host one label below it.
+    [Theory]
+    [InlineData("relay.partner.test", true)]
+    [InlineData("*.partner.test", true)]
+    [InlineData("*.other.test", false)]
+    [InlineData("partner.test", false)]
+    public async Task Domain_validation_matches_the_certificate_against_tls_domain(string tlsDomain, bool delivers)
+    {
+        const string Relay = "relay.partner.test";
+        _lab.Host(Relay, GathererLab.GoodSmtp(GathererLab.Leaf(Relay)), secure: false);
+        using DryRunSession session = _lab.Session(options: _lab.Options with { TlsDomain = tlsDomain });
+
+        DomainEvidence evidence = await session.Gatherer.GatherSmartHostsAsync("partner.test", [Relay], CancellationToken.None);
+        TlsPolicyResult result = VerdictEngine.Judge(evidence, new JudgeOptions { TlsSettings = TlsAuthLevel.DomainValidation, TlsDomain = tlsDomain });
+
+        Assert.Equal(delivers ? Outcome.Deliver : Outcome.Queue, result.Outcome);
+        Assert.Equal(delivers ? null : StatusCodes.CertificateValidationFailed, result.StatusCode);
     }
 
     [Fact]

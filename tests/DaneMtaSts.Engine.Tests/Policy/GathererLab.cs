@@ -35,7 +35,7 @@ internal sealed class GathererLab : IAsyncDisposable
     });
 
     private readonly TcpListener _portReservation;
-    private readonly ConcurrentDictionary<IPAddress, LabSmtpListener> _listeners = new();
+    private readonly ConcurrentDictionary<IPAddress, ScriptedSmtpServer> _listeners = new();
     private int _nextAddress = 2;
 
     public GathererLab()
@@ -71,10 +71,10 @@ internal sealed class GathererLab : IAsyncDisposable
     /// <summary>The TLSA owner name of a host for this lab's SMTP port (RFC 6698 §3: _port._tcp.host).</summary>
     public string TlsaName(string host) => $"_{SmtpPort}._tcp.{host}";
 
-    public IEnumerable<LabSmtpListener> Listeners => _listeners.Values;
+    public IEnumerable<ScriptedSmtpServer> Listeners => _listeners.Values;
 
     /// <summary>The listener behind an address (null when the address has none).</summary>
-    public LabSmtpListener? ListenerAt(IPAddress address) => _listeners.TryGetValue(address, out var l) ? l : null;
+    public ScriptedSmtpServer? ListenerAt(IPAddress address) => _listeners.TryGetValue(address, out var l) ? l : null;
 
     /// <summary>A fresh loopback address of this lab, not yet listening.</summary>
     public IPAddress NewAddress()
@@ -84,9 +84,9 @@ internal sealed class GathererLab : IAsyncDisposable
     }
 
     /// <summary>Starts a scripted SMTP server on <paramref name="address"/> at the lab's port.</summary>
-    public LabSmtpListener Listen(IPAddress address, Func<ScriptedSmtpConnection, CancellationToken, Task> script)
+    public ScriptedSmtpServer Listen(IPAddress address, Func<ScriptedSmtpConnection, CancellationToken, Task> script)
     {
-        var listener = new LabSmtpListener(new IPEndPoint(address, SmtpPort), script);
+        var listener = ScriptedSmtpServer.Start(script, new IPEndPoint(address, SmtpPort));
         _listeners[address] = listener;
         return listener;
     }
@@ -158,7 +158,7 @@ internal sealed class GathererLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (LabSmtpListener listener in _listeners.Values)
+        foreach (ScriptedSmtpServer listener in _listeners.Values)
         {
             await listener.DisposeAsync();
         }
@@ -184,96 +184,4 @@ internal sealed record LabRun(DomainEvidence Evidence, TimeSpan Elapsed, long Dn
     public TlsPolicyResult Mandatory => Judge(SmtpDaneMode.Mandatory);
 
     public TlsPolicyResult NoValidation => Judge(SmtpDaneMode.None, MtaStsMode.None);
-}
-
-/// <summary>
-/// A scripted SMTP listener on one chosen endpoint (the shared ScriptedSmtpServer always takes an
-/// ephemeral port; the lab needs one port on many addresses). It records each connection and when
-/// the client let go of it.
-/// </summary>
-internal sealed class LabSmtpListener : IAsyncDisposable
-{
-    private readonly TcpListener _listener;
-    private readonly Func<ScriptedSmtpConnection, CancellationToken, Task> _script;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentBag<Task> _running = [];
-    private readonly Task _acceptLoop;
-    private int _open;
-
-    public LabSmtpListener(IPEndPoint endPoint, Func<ScriptedSmtpConnection, CancellationToken, Task> script)
-    {
-        _listener = new TcpListener(endPoint);
-        _listener.Start();
-        _script = script;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
-    }
-
-    public ConcurrentQueue<ScriptedSmtpConnection> Connections { get; } = new();
-
-    public ConcurrentQueue<Exception> ScriptErrors { get; } = new();
-
-    /// <summary>Connections whose script is still running (the client has not gone away).</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        foreach (ScriptedSmtpConnection connection in Connections)
-        {
-            connection.Close();
-        }
-
-        try
-        {
-            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
-            await Task.WhenAll(_running).WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException or TimeoutException)
-        {
-            // Scripts end by their connection being closed under them.
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var connection = new ScriptedSmtpConnection(socket);
-            Connections.Enqueue(connection);
-            Interlocked.Increment(ref _open);
-            _running.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await _script(connection, _stop.Token);
-                }
-                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or Org.BouncyCastle.Tls.TlsException)
-                {
-                    // The client hung up: part of every fault scenario.
-                }
-                catch (Exception ex)
-                {
-                    ScriptErrors.Enqueue(ex);
-                }
-                finally
-                {
-                    connection.Dispose();
-                    Interlocked.Decrement(ref _open);
-                }
-            }));
-        }
-    }
 }

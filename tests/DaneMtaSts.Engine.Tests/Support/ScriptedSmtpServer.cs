@@ -38,6 +38,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentBag<Task> running = [];
     private readonly Task acceptLoop;
+    private int open;
 
     private ScriptedSmtpServer(TcpListener listener, Func<ScriptedSmtpConnection, CancellationToken, Task> script)
     {
@@ -56,10 +57,17 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>Faults the scripts raised (other than the client going away).</summary>
     public ConcurrentQueue<Exception> ScriptErrors { get; } = new();
 
+    /// <summary>Connections whose script is still running (the client has not let go of them).</summary>
+    public int OpenConnections => Volatile.Read(ref open);
+
     /// <summary>Starts a server on an ephemeral port of <paramref name="bind"/> (default 127.0.0.1).</summary>
-    public static ScriptedSmtpServer Start(Func<ScriptedSmtpConnection, CancellationToken, Task> script, IPAddress? bind = null)
+    public static ScriptedSmtpServer Start(Func<ScriptedSmtpConnection, CancellationToken, Task> script, IPAddress? bind = null) =>
+        Start(script, new IPEndPoint(bind ?? IPAddress.Loopback, 0));
+
+    /// <summary>Starts a server on a chosen endpoint (the engine tests' lab puts one port on many addresses).</summary>
+    public static ScriptedSmtpServer Start(Func<ScriptedSmtpConnection, CancellationToken, Task> script, IPEndPoint endPoint)
     {
-        var listener = new TcpListener(bind ?? IPAddress.Loopback, 0);
+        var listener = new TcpListener(endPoint);
         listener.Start();
         return new ScriptedSmtpServer(listener, script);
     }
@@ -124,6 +132,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
             var connection = new ScriptedSmtpConnection(socket);
             Connections.Enqueue(connection);
+            Interlocked.Increment(ref open);
             running.Add(Task.Run(async () =>
             {
                 try
@@ -141,6 +150,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 finally
                 {
                     connection.Dispose();
+                    Interlocked.Decrement(ref open);
                 }
             }));
         }
