@@ -6,7 +6,8 @@
 # starts the lab in a private network/mount/pid namespace, runs the command inside it with the
 # DANEMTASTS_LAB_* variables set, stops everything and exits with the command's exit code.
 # Everything (keys, zones, signatures, certificates, configs) is generated fresh in a run
-# directory under tests/lab/.run/<pid>/, removed afterwards (DANEMTASTS_LAB_KEEP=1 keeps it).
+# directory under tests/lab/.run/<pid>/ (or /tmp/danemtasts-lab.*/<pid>/ when the checkout is not
+# reachable by the daemons' users), removed afterwards (DANEMTASTS_LAB_KEEP=1 keeps it).
 # See tests/lab/README.md.
 set -euo pipefail
 
@@ -20,6 +21,20 @@ usage() {
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 
+# True when users other than root can reach $1: every folder from / down to it has o+x.
+others_can_traverse() {
+    local dir
+    dir=$(realpath "$1")
+    while [ -n "$dir" ] && [ "$dir" != "/" ]; do
+        case "$(stat -c %A "$dir")" in
+            *x | *t) ;;
+            *) return 1 ;;
+        esac
+        dir=$(dirname "$dir")
+    done
+    return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 # Outside the namespace: checks, run directory, signal forwarding, cleanup.
 # ---------------------------------------------------------------------------------------------
@@ -32,11 +47,17 @@ outer_run() {
     fi
     bash "$LAB_ROOT/install-packages.sh"
 
-    local run_dir="$LAB_ROOT/.run/$$"
+    # Postfix and nginx workers run unprivileged and must traverse the run directory, so it lives
+    # under the checkout only when every folder above it lets others through (a clone inside a
+    # mktemp -d folder, mode 0700, does not); otherwise in a fresh folder under /tmp.
+    local run_base="$LAB_ROOT/.run"
+    if ! others_can_traverse "$LAB_ROOT"; then
+        run_base=$(mktemp -d /tmp/danemtasts-lab.XXXXXX)
+    fi
+    local run_dir="$run_base/$$"
     rm -rf "$run_dir"
     mkdir -p "$run_dir"
-    # Postfix and nginx workers run unprivileged and must traverse the run directory.
-    chmod 755 "$LAB_ROOT/.run" "$run_dir"
+    chmod 755 "$run_base" "$run_dir"
 
     # unshare's parent ignores SIGTERM while it waits, so signals are forwarded to its child, the
     # namespace's init (our inner half), which stops the daemons and exits; the kernel then kills
@@ -71,7 +92,7 @@ outer_run() {
         log "run directory kept: $run_dir"
     else
         rm -rf "$run_dir"
-        rmdir "$LAB_ROOT/.run" 2>/dev/null || true
+        rmdir "$run_base" 2>/dev/null || true
     fi
     if [ "$forwarded" = "1" ] && [ "$rc" = "0" ]; then rc=130; fi
     exit "$rc"
@@ -149,7 +170,8 @@ inner() {
     nginx -c "$RUN/nginx/nginx.conf" -g 'daemon off;' >"$RUN/logs/nginx.out" 2>&1 &
     DAEMON_PIDS+=($!)
     postfix -c "$RUN/postfix/etc" start >"$RUN/logs/postfix.out" 2>&1 || {
-        cat "$RUN/logs/postfix.out" >&2
+        log "Postfix did not start; its logs:"
+        tail -n 20 "$RUN/logs/postfix.out" "$RUN/logs/postfix.log" 2>/dev/null >&2 || true
         stop_daemons
         exit 1
     }
