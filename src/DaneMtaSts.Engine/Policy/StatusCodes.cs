@@ -1,8 +1,7 @@
 namespace DaneMtaSts.Engine.Policy;
 
 /// <summary>
-/// Exchange Online's enhanced status codes for outbound TLS policy failures (verdicts.md §Status
-/// codes), with the word Exchange Online prints beside each.
+/// Exchange Online's enhanced status codes for outbound TLS policy failures (docs/verdicts.md#status-codes), with the word Exchange Online prints beside each.
 /// </summary>
 public static class StatusCodes
 {
@@ -52,7 +51,7 @@ public static class StatusCodes
             : text;
     }
 
-    /// <summary>The code a DANE authentication failure queues with (verdicts.md §Status codes).</summary>
+    /// <summary>The code a DANE authentication failure queues with (docs/verdicts.md#status-codes).</summary>
     public static string ForDaneFailure(Dane.DaneFailure failure) => failure switch
     {
         Dane.DaneFailure.Expired => CertificateExpired,
