@@ -289,15 +289,16 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
         ScriptedSmtpServer listener = _lab.ListenerAt(address)!;
 
         Task<DomainEvidence> gathering = session.Gatherer.GatherMxAsync("silent.test", cts.Token);
-        await WaitUntilAsync(() => !listener.Connections.IsEmpty, TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => !listener.Connections.IsEmpty, HangGuard.Limit);
         var watch = Stopwatch.StartNew();
         await cts.CancelAsync();
 
+        // The exception is the proof: the 30 s timeout would have ended the gathering with evidence instead.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gathering);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {watch.Elapsed}");
+        HangGuard.Check(watch.Elapsed, "cancelling the gathering");
 
         // The probe's socket is closed: the server sees the client go away.
-        await WaitUntilAsync(() => listener.OpenConnections == 0, TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => listener.OpenConnections == 0, HangGuard.Limit);
     }
 
     [Fact]
@@ -309,12 +310,13 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
         using var cts = new CancellationTokenSource();
 
         Task<DomainEvidence> gathering = session.Gatherer.GatherMxAsync("hang.test", cts.Token);
-        await WaitUntilAsync(() => _lab.Dns.QueryCount("hang.test", DnsType.Mx) > 0, TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => _lab.Dns.QueryCount("hang.test", DnsType.Mx) > 0, HangGuard.Limit);
         var watch = Stopwatch.StartNew();
         await cts.CancelAsync();
 
+        // The exception is the proof: the 30 s timeout would have ended the gathering with evidence instead.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gathering);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {watch.Elapsed}");
+        HangGuard.Check(watch.Elapsed, "cancelling the gathering");
     }
 
     // docs/verdicts.md#tls-settings: TlsSettings DomainValidation needs a trusted chain whose
