@@ -53,7 +53,7 @@ public class StatusAndWarningVerdictTests
     {
         string? root = Support.RepositoryFiles.Root;
         Assert.NotNull(root);
-        string[] rows = File.ReadAllLines(Path.Combine(root, "docs", "verdicts.md"));
+        string[] rows = File.ReadAllLines(Path.Combine(root, "docs/verdicts.md"));
         foreach (var (code, text) in Published)
         {
             string words = text.Replace("{0}", "*domain*", StringComparison.Ordinal);
