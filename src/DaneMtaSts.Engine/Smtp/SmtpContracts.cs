@@ -14,6 +14,9 @@ public enum SmtpProbeStage
     StartTls,
     Handshake,
     Cancelled,
+
+    /// <summary>No probe was made (-SkipSmtpProbe): nothing is known of what the address serves.</summary>
+    Skipped,
 }
 
 /// <summary>Timeouts and names of a probe.</summary>

@@ -126,12 +126,13 @@ public class VerdictPropertyTests
             });
 
     private static readonly Gen<JudgeOptions> GenOptions =
-        Gen.Select(Gen.Enum<SmtpDaneMode>(), Gen.Enum<MtaStsMode>(), Gen.Int[0, 3], (dane, sts, tls) => new JudgeOptions
+        Gen.Select(Gen.Enum<SmtpDaneMode>(), Gen.Enum<MtaStsMode>(), Gen.Int[0, 3], Gen.Bool, (dane, sts, tls, reached) => new JudgeOptions
         {
             SmtpDaneMode = dane,
             MtaStsMode = sts,
             TlsSettings = tls == 3 ? null : (TlsAuthLevel)tls,
             TlsDomain = tls == 2 ? Domain : null,
+            Port25Reached = reached,
         });
 
     private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenCase = Gen.Select(GenEvidence, GenOptions);
@@ -195,9 +196,33 @@ public class VerdictPropertyTests
         GenCase.Sample(c =>
         {
             TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
-            return result.Outcome == Outcome.Deliver
-                ? result.StatusCode is null && result.Security is not null && result.MxHost is not null
-                : result.StatusCode is not null && result.Security is null && !string.IsNullOrEmpty(result.Reason);
+            return result.Outcome switch
+            {
+                Outcome.Deliver => result.Kind == FailureKind.None && result.StatusCode is null && result.Security is not null && result.MxHost is not null,
+                Outcome.Indeterminate => FailureKinds.IsIndeterminate(result.Kind) && result.StatusCode is null && result.Security is null && !string.IsNullOrEmpty(result.Reason),
+                _ => result.Kind != FailureKind.None && result.StatusCode is not null && result.Security is null && !string.IsNullOrEmpty(result.Reason),
+            };
         }, iter: 4000);
+    }
+
+    [Fact]
+    public void A_host_this_run_could_not_decide_never_lets_a_failure_be_blamed_on_the_partner()
+    {
+        // Issue 11: when no host passed and a candidate host is Unreachable or was not probed, the
+        // verdict is Indeterminate (that host might pass at Exchange Online), never Queue.
+        int reached = 0;
+        GenCase.Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            bool undecidedHost = result.Hosts.Any(h => h.Candidate && h.Indeterminate);
+            if (!undecidedHost || result.Outcome == Outcome.Deliver)
+            {
+                return true;
+            }
+
+            Interlocked.Increment(ref reached);
+            return result.Outcome == Outcome.Indeterminate && result.StatusCode is null;
+        }, iter: 4000);
+        Assert.True(reached > 50, $"only {reached} generated cases had an undecided host");
     }
 }
