@@ -230,4 +230,7 @@ public enum FailureKind
 
     /// <summary>The MX lookup found no host to deliver to (an empty candidate list): Queue 4.4.312.</summary>
     NoHostFound = 27,
+
+    /// <summary>The SOCKS5 proxy (-SmtpProxy) failed: unreachable, refused us, stalled or broke RFC 1928: Indeterminate.</summary>
+    ProxyFailed = 28,
 }

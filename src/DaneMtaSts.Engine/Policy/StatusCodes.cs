@@ -69,7 +69,7 @@ public static class FailureKinds
 {
     /// <summary>True for the kinds this run could not decide (never Deliver, never the partner's failure).</summary>
     public static bool IsIndeterminate(FailureKind kind) =>
-        kind is FailureKind.DnssecIndeterminate or FailureKind.Unreachable or FailureKind.ProbeSkipped;
+        kind is FailureKind.DnssecIndeterminate or FailureKind.Unreachable or FailureKind.ProbeSkipped or FailureKind.ProxyFailed;
 
     /// <summary>What Exchange Online does with the message when this kind decides the verdict.</summary>
     public static Outcome OutcomeOf(FailureKind kind) => kind switch
@@ -141,7 +141,7 @@ public static class FailureKinds
     /// <summary>When every address fails, the most telling failure is reported: a TLS or authentication failure says more than an unreachable address.</summary>
     public static int Rank(FailureKind kind) => kind switch
     {
-        FailureKind.Unreachable => 0,
+        FailureKind.Unreachable or FailureKind.ProxyFailed => 0,
         FailureKind.ConnectFailed => 1,
         FailureKind.ProbeSkipped => 2,
         FailureKind.SmtpTemporaryFailure or FailureKind.SmtpRefused => 3,

@@ -370,6 +370,11 @@ public static class VerdictEngine
                 return Fail(host, FailureKind.ProbeSkipped, facts with { Detail = needed }, a);
             }
 
+            if (a.ProxyFailed)
+            {
+                return Fail(host, FailureKind.ProxyFailed, facts, a);
+            }
+
             if (!a.Connected || a.Stage == SmtpProbeStage.Connect)
             {
                 return Fail(host, _port25Reached ? FailureKind.ConnectFailed : FailureKind.Unreachable, facts, a);

@@ -127,6 +127,8 @@ public static class VerdictText
                 $"{at}: {f.Detail ?? "the connection failed."} Other hosts answered on port 25 in this run, so the failure is {host}'s.",
             FailureKind.Unreachable =>
                 $"Could not connect to {(f.Address is null ? $"any address of {host}" : at)} on port 25 from this machine{(detail.Length > 0 ? $" ({detail})" : "")}, and no other host answered on port 25 in this run: the cause may be this machine's network, not {f.Domain}; {PortAdvice}.",
+            FailureKind.ProxyFailed =>
+                $"{at}: {f.Detail ?? "the SOCKS5 proxy failed"}; this says nothing about {host}: fix the proxy given with -SmtpProxy, or run without it.",
             FailureKind.SmtpRefused or FailureKind.SmtpTemporaryFailure =>
                 $"{at}: {f.Detail ?? "the SMTP session failed before STARTTLS."}",
             FailureKind.ProbeSkipped =>
