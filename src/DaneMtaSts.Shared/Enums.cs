@@ -18,7 +18,7 @@ public enum MtaStsMode
     None = 1,
 }
 
-/// <summary>The one-word shorthand for both modes (verdicts.md §Modes).</summary>
+/// <summary>The one-word shorthand for both modes (docs/verdicts.md#modes).</summary>
 public enum TlsValidationMode
 {
     None = 0,

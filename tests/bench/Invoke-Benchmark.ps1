@@ -1,7 +1,7 @@
 #Requires -Version 7.6
 <#
 .SYNOPSIS
-    The DaneMtaSts benchmark (issue 6): bulk audit against posttls-finger, round trips through a
+    The DaneMtaSts benchmark: bulk audit against posttls-finger, round trips through a
     delaying relay, start-up, scale and memory, connector store. Runs inside the lab in bench mode.
 
 .DESCRIPTION

@@ -222,7 +222,7 @@ public static class RecipientDomainInput
 {
     /// <summary>
     /// Accepts a domain or an e-mail address (the domain part is used); refuses IP literals,
-    /// "[host]" and "host:port" forms with a sentence saying why (edge S11).
+    /// "[host]" and "host:port" forms with a sentence saying why (docs/edge-cases.md#s11).
     /// </summary>
     public static string Parse(string? input)
     {

@@ -1,8 +1,7 @@
 namespace DaneMtaSts.Engine.Policy;
 
 /// <summary>
-/// Exchange Online's enhanced status codes for outbound TLS policy failures (verdicts.md §Status
-/// codes), with the word Exchange Online prints beside each.
+/// Exchange Online's enhanced status codes for outbound TLS policy failures (docs/verdicts.md#status-codes), with the word Exchange Online prints beside each.
 /// </summary>
 public static class StatusCodes
 {
@@ -52,7 +51,7 @@ public static class StatusCodes
             : text;
     }
 
-    /// <summary>The code a DANE authentication failure queues with (verdicts.md §Status codes).</summary>
+    /// <summary>The code a DANE authentication failure queues with (docs/verdicts.md#status-codes).</summary>
     public static string ForDaneFailure(Dane.DaneFailure failure) => FailureKinds.CodeOf(FailureKinds.ForDaneFailure(failure))!;
 
     /// <summary>The code of the NDR Exchange Online returns when a queued message finally expires (4.x.x → 5.x.x).</summary>
@@ -62,7 +61,7 @@ public static class StatusCodes
 
 /// <summary>
 /// The one place a <see cref="FailureKind"/> becomes an Outcome, an Exchange Online status code and
-/// an RFC 8460 result type (verdicts.md §Status codes). The Reason sentence is rendered from the
+/// an RFC 8460 result type (docs/verdicts.md#status-codes). The Reason sentence is rendered from the
 /// kind by <see cref="VerdictText"/>.
 /// </summary>
 public static class FailureKinds

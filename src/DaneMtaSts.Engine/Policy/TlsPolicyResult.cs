@@ -41,7 +41,7 @@ public sealed record HostVerdict
 
 /// <summary>
 /// What Exchange Online would do with a message to one domain under one pair of modes, and why
-/// (verdicts.md §Result of one dry run). The first eleven properties are the contract scripts rely on.
+/// (docs/verdicts.md#result). The first eleven properties are the contract scripts rely on.
 /// </summary>
 public sealed record TlsPolicyResult
 {

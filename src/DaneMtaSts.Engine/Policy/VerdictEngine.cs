@@ -32,7 +32,7 @@ public sealed record JudgeOptions
 }
 
 /// <summary>
-/// Mode × evidence → verdict, exactly as verdicts.md says. Pure: no network, no clock (every date
+/// Mode × evidence → verdict, exactly as docs/verdicts.md says. Pure: no network, no clock (every date
 /// was judged at the evidence's AsOf when it was gathered), so one gathering serves every mode.
 /// </summary>
 public static class VerdictEngine
@@ -68,7 +68,7 @@ public static class VerdictEngine
                 return Result(FailureKind.NoHostFound, null, null, Facts(), [], "no-policy-found");
             }
 
-            // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, edge S9):
+            // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, docs/verdicts.md#precedence, docs/edge-cases.md#s9):
             // MTA-STS is considered only when no host has secure, usable TLSA.
             bool anyDane = _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.Usable);
             MtaStsPolicy? policy = ev.MtaSts.Policy;
@@ -198,7 +198,7 @@ public static class VerdictEngine
             }
         }
 
-        // Edge T13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
+        // docs/edge-cases.md#t13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
         // before it stops matching; a DANE-EE match never expires by date. The instant comes from
         // the DANE check itself (DaneResult.ValidUntil: the earliest NotAfter on the matching path),
         // not from the served list, which may be padded or unordered (RFC 7671 §5.2.1). Only when

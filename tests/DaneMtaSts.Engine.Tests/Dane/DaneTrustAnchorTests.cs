@@ -6,7 +6,7 @@ using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
 
-/// <summary>T4, T5, T6, T8: DANE-TA(2) (RFC 7672 §3.1.2, RFC 7671 §5.2).</summary>
+/// <summary>docs/edge-cases.md#t4, docs/edge-cases.md#t5, docs/edge-cases.md#t6, docs/edge-cases.md#t8: DANE-TA(2) (RFC 7672 §3.1.2, RFC 7671 §5.2).</summary>
 public class DaneTrustAnchorTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;

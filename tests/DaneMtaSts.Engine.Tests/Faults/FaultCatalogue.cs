@@ -24,7 +24,7 @@ internal sealed record Expect(Outcome Outcome, string? Code, TransportSecurity? 
 /// <summary>What a case set up in the lab: the domain to gather, and the policy cache to use.</summary>
 internal sealed record Arranged(string Domain, IMtaStsPolicyCache? Cache = null);
 
-/// <summary>One injected fault and the verdicts verdicts.md documents for it.</summary>
+/// <summary>One injected fault and the verdict docs/verdicts.md documents for it.</summary>
 internal sealed record FaultCase(
     string Area,
     string Fault,
@@ -39,7 +39,7 @@ internal sealed record FaultCase(
     public override string ToString() => Id;
 }
 
-/// <summary>The faults of issue 7 §1, each with its documented verdict.</summary>
+/// <summary>The faults docs/verdicts.md#fail-closed guards against, each with its documented verdict.</summary>
 internal static class FaultCatalogue
 {
     public const string UsableTlsa = "usable TLSA";
@@ -254,7 +254,7 @@ internal static class FaultCatalogue
     private static IEnumerable<(string Fault, SmtpScript Script, Expect Dane, Expect NoDane)> SmtpFaults()
     {
         // A refused connection in a run that reached no other host on port 25 is not the partner's
-        // failure: the cause may be this machine's network (issue 11).
+        // failure: the cause may be this machine's network (docs/verdicts.md#indeterminate-vantage).
         Expect connectionFailed = Expect.Indeterminate();
         Expect smtpFailure = Expect.Queue(StatusCodes.SmtpFailure);
         Expect noStartTls = Expect.Queue(StatusCodes.StartTlsNotSupported);

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace DaneMtaSts.Engine.Tests.Faults;
 
 /// <summary>
-/// Issue 7 §1: each fault of <see cref="FaultCatalogue"/> runs the whole engine against the lab and
+/// docs/verdicts.md#fail-closed: each fault of <see cref="FaultCatalogue"/> runs the whole engine against the lab and
 /// must give the documented verdict in each mode, within the timeout plus one second, and never
 /// Deliver under SmtpDaneMode Mandatory or for a host with usable TLSA unless DANE authenticated it.
 /// </summary>
@@ -83,7 +83,7 @@ public sealed class FaultInjectionTests(FaultVerdictTable table, ITestOutputHelp
         await GathererEndToEndTests.WaitUntilAsync(() => lab.Listeners.All(l => l.OpenConnections == 0), TimeSpan.FromSeconds(2));
     }
 
-    /// <summary>The invariant of issue 3 and 7: no fault turns into Deliver where DANE applies.</summary>
+    /// <summary>The invariant of docs/verdicts.md#fail-closed: no fault turns into Deliver where DANE applies.</summary>
     internal static void AssertFailsClosed(TlsPolicyResult result)
     {
         if (result.Outcome != Outcome.Deliver)

@@ -3,7 +3,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Domain outcomes before any host, for every mode pair.</summary>
+/// <summary>docs/verdicts.md#domain-outcomes, for every mode pair.</summary>
 public class DomainOutcomeVerdictTests
 {
     public static TheoryData<string> AllModes => new() { "Opportunistic", "Mandatory", "None", "DaneOnly", "StsOnly" };

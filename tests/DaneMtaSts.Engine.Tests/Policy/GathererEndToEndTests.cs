@@ -10,7 +10,7 @@ namespace DaneMtaSts.Engine.Tests.Policy;
 
 /// <summary>
 /// The whole pipeline — DryRunSession → EvidenceGatherer → VerdictEngine — against the scripted
-/// DNS, SMTP and HTTPS servers of <see cref="GathererLab"/>, no mocks (verdicts.md end to end).
+/// DNS, SMTP and HTTPS servers of <see cref="GathererLab"/>, no mocks (docs/verdicts.md end to end).
 /// </summary>
 public sealed class GathererEndToEndTests : IAsyncDisposable
 {
@@ -94,7 +94,7 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
 
         LabRun run = await _lab.RunAsync(Domain);
 
-        // The policy really was fetched and would pass on its own: the TLSA failure alone decides (edge D9, S9).
+        // The policy really was fetched and would pass on its own: the TLSA failure alone decides (docs/edge-cases.md#d9, docs/edge-cases.md#s9).
         Assert.NotNull(run.Evidence.MtaSts.Policy);
         Assert.Equal(MtaStsPolicyMode.Enforce, run.Evidence.MtaSts.Policy!.Mode);
         Assert.True(run.Evidence.Hosts[0].Addresses[0].Pkix!.Valid);
@@ -317,7 +317,7 @@ public sealed class GathererEndToEndTests : IAsyncDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {watch.Elapsed}");
     }
 
-    // verdicts.md §Smart-host connectors: TlsSettings DomainValidation needs a trusted chain whose
+    // docs/verdicts.md#tls-settings: TlsSettings DomainValidation needs a trusted chain whose
     // name matches TlsDomain; a TlsDomain of "*.partner.test" covers a host one label below it.
     [Theory]
     [InlineData("relay.partner.test", true)]

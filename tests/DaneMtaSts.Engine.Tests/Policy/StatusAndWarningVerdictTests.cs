@@ -3,7 +3,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Status codes (Exchange Online's words), FinalStatusCode, warnings and PolicyType.</summary>
+/// <summary>docs/verdicts.md#status-codes (Exchange Online's words), FinalStatusCode, warnings and PolicyType.</summary>
 public class StatusAndWarningVerdictTests
 {
     private const string Mx1 = "mx1.example.test";

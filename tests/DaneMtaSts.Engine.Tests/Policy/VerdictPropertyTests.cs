@@ -10,7 +10,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 namespace DaneMtaSts.Engine.Tests.Policy;
 
 /// <summary>
-/// The safety properties of issue 3's "Done when", over random evidence: random MX outcome and
+/// The safety properties of docs/verdicts.md#fail-closed, over random evidence: random MX outcome and
 /// status, host statuses, TLSA states (including states the gatherer never produces, such as usable
 /// records without a secure answer), probe stages, DANE/PKIX outcomes and modes. The DANE and PKIX
 /// outcomes are drawn from a pool of REAL results computed once over generated chains.
@@ -175,7 +175,7 @@ public class VerdictPropertyTests
     [Fact]
     public void A_host_with_usable_or_failed_tlsa_never_decides_a_delivery_without_dane()
     {
-        // Conditioned on a DANE mode: under SmtpDaneMode None no TLSA has any effect (verdicts.md).
+        // Conditioned on a DANE mode: under SmtpDaneMode None no TLSA has any effect (docs/verdicts.md#mode-none).
         GenCase.Where(c => c.Options.SmtpDaneMode != SmtpDaneMode.None).Sample(c =>
         {
             TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
@@ -208,7 +208,7 @@ public class VerdictPropertyTests
     [Fact]
     public void A_host_this_run_could_not_decide_never_lets_a_failure_be_blamed_on_the_partner()
     {
-        // Issue 11: when no host passed and a candidate host is Unreachable or was not probed, the
+        // docs/verdicts.md#indeterminate: when no host passed and a candidate host is Unreachable or was not probed, the
         // verdict is Indeterminate (that host might pass at Exchange Online), never Queue.
         int reached = 0;
         GenCase.Sample(c =>
