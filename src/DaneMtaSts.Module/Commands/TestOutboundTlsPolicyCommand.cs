@@ -106,6 +106,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
 
         Flush(block: true);
+        SavePolicyCache();
         WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
@@ -254,6 +255,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             return;
         }
 
+        WritePolicyCacheWarnings();
         DomainEvidence evidence = item.Evidence.Result;
         foreach (JudgeOptions mode in _modes)
         {
