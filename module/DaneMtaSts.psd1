@@ -23,6 +23,7 @@
         'Test-DaneCertificate'
         'Get-MtaStsPolicyCache'
         'Clear-MtaStsPolicyCache'
+        'ConvertTo-ExchangeOnlineCommand'
     )
     VariablesToExport    = @()
     # Exchange Online's own name, which PowerShell's verb list does not approve: exported as an

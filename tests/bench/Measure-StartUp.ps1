@@ -15,7 +15,8 @@
     dotnet pwsh -NoProfile -File tests/bench/Measure-StartUp.ps1 -ModulePath output/DaneMtaSts/0.1.0/DaneMtaSts.psd1 -Rounds 11
 #>
 param(
-    [Parameter(Mandatory)][string] $ModulePath,
+    # One or more staged module manifests (e.g. before and after a change), measured in the same rounds.
+    [Parameter(Mandatory)][string[]] $ModulePath,
     [int] $Rounds = 11
 )
 
@@ -23,7 +24,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
 $env:POWERSHELL_UPDATECHECK = 'Off'
-$ModulePath = (Resolve-Path $ModulePath).Path
+$ModulePath = @($ModulePath | ForEach-Object { (Resolve-Path $_).Path })
 
 $work = Join-Path ([System.IO.Path]::GetTempPath()) ("danemtasts-startup-" + [guid]::NewGuid().ToString('N'))
 New-Item -ItemType Directory -Path $work | Out-Null
@@ -55,13 +56,15 @@ public sealed class GetTrivialCommand : PSCmdlet
 
     $env:DANEMTASTS_STORE = Join-Path $work 'store.json'
     $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    & dotnet $pwshDll -NoProfile -NonInteractive -c "Import-Module '$ModulePath'; `$null = New-OutboundConnector 'One' -RecipientDomains one.example"
+    & dotnet $pwshDll -NoProfile -NonInteractive -c "Import-Module '$($ModulePath[0])'; `$null = New-OutboundConnector 'One' -RecipientDomains one.example"
     if ($LASTEXITCODE -ne 0) { throw 'Could not create the connector of the store.' }
 
     $cases = [ordered]@{
         bare    = 'exit'
         trivial = "Import-Module '$trivialDll'; `$null = Get-Trivial"
-        module  = "Import-Module '$ModulePath'; `$null = Get-OutboundConnector"
+    }
+    for ($i = 0; $i -lt $ModulePath.Count; $i++) {
+        $cases["module$i"] = "Import-Module '$($ModulePath[$i])'; if (@(Get-OutboundConnector).Count -ne 1) { exit 3 }"
     }
     $times = @{}
     foreach ($k in $cases.Keys) { $times[$k] = [System.Collections.Generic.List[double]]::new() }
@@ -82,17 +85,20 @@ public sealed class GetTrivialCommand : PSCmdlet
         if ($s.Count % 2) { $s[[int][math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
     }
     $diff = { param($a, $b) [double[]] (0..($times[$a].Count - 1) | ForEach-Object { $times[$a][$_] - $times[$b][$_] }) }
-    $moduleAdded = Get-Median (& $diff 'module' 'bare')
     $trivialAdded = Get-Median (& $diff 'trivial' 'bare')
-    [pscustomobject]@{
-        Rounds            = $Rounds
-        BareMs            = [math]::Round((Get-Median $times.bare.ToArray()))
-        TrivialMs         = [math]::Round((Get-Median $times.trivial.ToArray()))
-        ModuleMs          = [math]::Round((Get-Median $times.module.ToArray()))
-        TrivialAddedMs    = [math]::Round($trivialAdded)
-        ModuleAddedMs     = [math]::Round($moduleAdded)
-        Ratio             = [math]::Round($moduleAdded / [math]::Max(1, $trivialAdded), 2)
-        LoadAverage       = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '' }
+    for ($i = 0; $i -lt $ModulePath.Count; $i++) {
+        $moduleAdded = Get-Median (& $diff "module$i" 'bare')
+        [pscustomobject]@{
+            Module         = $ModulePath[$i]
+            Rounds         = $Rounds
+            BareMs         = [math]::Round((Get-Median $times.bare.ToArray()))
+            TrivialMs      = [math]::Round((Get-Median $times.trivial.ToArray()))
+            ModuleMs       = [math]::Round((Get-Median $times["module$i"].ToArray()))
+            TrivialAddedMs = [math]::Round($trivialAdded)
+            ModuleAddedMs  = [math]::Round($moduleAdded)
+            Ratio          = [math]::Round($moduleAdded / [math]::Max(1, $trivialAdded), 2)
+            LoadAverage    = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '' }
+        }
     }
 }
 finally {
