@@ -3,6 +3,7 @@ using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Smtp;
 
 namespace DaneMtaSts.Module.Infrastructure;
 
@@ -40,6 +41,16 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     [ValidateNotNullOrEmpty]
     public string? EhloName { get; set; }
 
+    /// <summary>socks5://host:port: SMTP connections go through this SOCKS5 proxy (RFC 1928), e.g. ssh -D 1080.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SmtpProxy { get; set; }
+
+    /// <summary>Username and password for the SOCKS5 proxy (RFC 1929).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SmtpProxyCredential { get; set; }
+
     protected static ConnectorStore OpenStore() => ConnectorStore.OpenDefault();
 
     protected OutboundConnector RequireConnector(OutboundConnectorIdParameter identity)
@@ -58,6 +69,12 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     /// <summary>The dry-run settings these parameters describe.</summary>
     protected DryRunOptions BuildDryRunOptions(bool dane, bool mtaSts, string? tlsDomain)
     {
+        if (SmtpProxyCredential is not null && SmtpProxy is null)
+        {
+            throw new EngineException("SmtpProxyCredentialWithoutProxy", EngineErrorKind.InvalidArgument,
+                "-SmtpProxyCredential needs -SmtpProxy socks5://host:port.", null);
+        }
+
         var options = new DryRunOptions
         {
             DnsServers = DnsServer ?? [],
@@ -68,6 +85,7 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
             Dane = dane,
             MtaSts = mtaSts,
             TlsDomain = tlsDomain,
+            SmtpProxy = SmtpProxy is null ? null : Socks5Proxy.Parse(SmtpProxy, SmtpProxyCredential?.GetNetworkCredential()),
         };
         return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
     }
@@ -109,11 +127,11 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
         }
     }
 
-    protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain)
+    protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain, bool skipSmtpProbe = false)
     {
         try
         {
-            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain), PolicyCache);
+            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain) with { SkipSmtpProbe = skipSmtpProbe }, PolicyCache);
         }
         catch (EngineException ex)
         {
