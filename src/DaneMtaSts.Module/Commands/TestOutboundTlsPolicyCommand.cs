@@ -117,6 +117,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
 
         Flush(block: true);
+        SavePolicyCache();
         WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
 
         // What this call cost on the wire, for the benchmark and for support: a typed object on the
@@ -305,6 +306,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             return;
         }
 
+        WritePolicyCacheWarnings();
         DomainEvidence evidence = item.Evidence.Result;
         bool reached = _session!.Port25Reached;
         foreach (JudgeOptions mode in _modes)
