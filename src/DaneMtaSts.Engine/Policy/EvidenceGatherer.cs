@@ -346,6 +346,7 @@ public sealed class EvidenceGatherer
             Sni = probe.Sni,
             ProbeFailure = probe.Failure,
             PermanentSmtpFailure = probe.PermanentSmtpFailure,
+            ProxyFailed = probe.ProxyFailed,
             Chain = CertificateSummaries.Create(chain),
             Dane = dane,
             Pkix = pkix,

@@ -11,8 +11,8 @@ public class DaneHostVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
 
-    private static TlsPolicyResult JudgeOne(Action<HostBuilder> host, string mode = "Opportunistic", DnsSecStatus mxStatus = DnsSecStatus.Secure) =>
-        VerdictEngine.Judge(EvidenceBuilder.Mx(mxStatus: mxStatus).Host(Mx1, 10, host).Build(), Modes.ByName(mode));
+    private static TlsPolicyResult JudgeOne(Action<HostBuilder> host, string mode = "Opportunistic", DnsSecStatus mxStatus = DnsSecStatus.Secure, bool port25Reached = false) =>
+        VerdictEngine.Judge(EvidenceBuilder.Mx(mxStatus: mxStatus).Host(Mx1, 10, host).Build(), Modes.ByName(mode) with { Port25Reached = port25Reached });
 
     private static void AssertQueued(TlsPolicyResult result, string code, string text)
     {
@@ -385,12 +385,25 @@ public class DaneHostVerdictTests
     }
 
     [Fact]
-    public void A_connection_failure_is_queued()
+    public void A_connection_failure_in_a_run_that_reached_port_25_elsewhere_is_queued()
     {
-        var result = JudgeOne(h => h.Address(Probe.ConnectFails()));
+        var result = JudgeOne(h => h.Address(Probe.ConnectFails()), port25Reached: true);
 
         Assert.Equal(Outcome.Queue, result.Outcome);
+        Assert.Equal(FailureKind.ConnectFailed, result.Kind);
         Assert.Equal("4.4.316", result.StatusCode);
+    }
+
+    [Fact]
+    public void A_connection_failure_in_a_run_that_reached_no_host_is_indeterminate()
+    {
+        var result = JudgeOne(h => h.Address(Probe.ConnectFails()).Address(Probe.ConnectFails()));
+
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Assert.Equal(FailureKind.Unreachable, result.Kind);
+        Assert.Null(result.StatusCode);
+        Assert.Null(result.Security);
+        Assert.Equal(FailureKind.Unreachable, Assert.Single(result.Hosts).Kind);
     }
 
     [Theory]

@@ -136,15 +136,33 @@ public class VerdictPropertyTests(ITestOutputHelper output)
             });
 
     private static readonly Gen<JudgeOptions> GenOptions =
-        Gen.Select(Gen.Enum<SmtpDaneMode>(), Gen.Enum<MtaStsMode>(), Leaning(3, Gen.Int[0, 3]), (dane, sts, tls) => new JudgeOptions
+        Gen.Select(Gen.Enum<SmtpDaneMode>(), Gen.Enum<MtaStsMode>(), Leaning(3, Gen.Int[0, 3]), Gen.Bool, (dane, sts, tls, reached) => new JudgeOptions
         {
             SmtpDaneMode = dane,
             MtaStsMode = sts,
             TlsSettings = tls == 3 ? null : (TlsAuthLevel)tls,
             TlsDomain = tls == 2 ? Domain : null,
+            Port25Reached = reached,
         });
 
     private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenCase = Gen.Select(GenEvidence, GenOptions);
+
+    // Leaning towards the case the vantage-point property is about: the first host's addresses all
+    // fail at the connect stage (or were not probed), in a run that may not have reached port 25.
+    private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenUndecidedCase =
+        Gen.Select(GenCase, Gen.Frequency((3, Gen.Const(SmtpProbeStage.Connect)), (1, Gen.Const(SmtpProbeStage.Skipped)), (1, Gen.Const(SmtpProbeStage.Completed))), Gen.Bool)
+            .Select(t =>
+            {
+                (DomainEvidence evidence, JudgeOptions options) = t.Item1;
+                if (t.Item2 != SmtpProbeStage.Completed && evidence.Hosts.Count > 0)
+                {
+                    HostEvidence first = evidence.Hosts[0];
+                    List<AddressEvidence> addresses = [.. first.Addresses.Select(a => a with { Stage = t.Item2, Connected = false, StartTlsOffered = false, TlsEstablished = false, TlsProtocol = null })];
+                    evidence = evidence with { Hosts = [first with { Addresses = addresses }, .. evidence.Hosts.Skip(1)] };
+                }
+
+                return (evidence, t.Item3 ? options with { Port25Reached = false } : options);
+            });
 
     private static (HostEvidence Host, AddressEvidence? Address) Decider(TlsPolicyResult result)
     {
@@ -220,10 +238,34 @@ public class VerdictPropertyTests(ITestOutputHelper output)
             reached.Sample();
             TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
             reached.Hit(result.Outcome.ToString());
-            return result.Outcome == Outcome.Deliver
-                ? result.StatusCode is null && result.Security is not null && result.MxHost is not null
-                : result.StatusCode is not null && result.Security is null && !string.IsNullOrEmpty(result.Reason);
+            return result.Outcome switch
+            {
+                Outcome.Deliver => result.Kind == FailureKind.None && result.StatusCode is null && result.Security is not null && result.MxHost is not null,
+                Outcome.Indeterminate => FailureKinds.IsIndeterminate(result.Kind) && result.StatusCode is null && result.Security is null && !string.IsNullOrEmpty(result.Reason),
+                _ => result.Kind != FailureKind.None && result.StatusCode is not null && result.Security is null && !string.IsNullOrEmpty(result.Reason),
+            };
         }, iter: 4000);
         reached.AssertReached(50, nameof(Outcome.Deliver), nameof(Outcome.Queue), nameof(Outcome.Reject));
+    }
+
+    [Fact]
+    public void A_host_this_run_could_not_decide_never_lets_a_failure_be_blamed_on_the_partner()
+    {
+        // docs/verdicts.md#indeterminate: when no host passed and a candidate host is Unreachable or was not probed, the
+        // verdict is Indeterminate (that host might pass at Exchange Online), never Queue.
+        int reached = 0;
+        GenUndecidedCase.Sample(c =>
+        {
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            bool undecidedHost = result.Hosts.Any(h => h.Candidate && h.Indeterminate);
+            if (!undecidedHost || result.Outcome == Outcome.Deliver)
+            {
+                return true;
+            }
+
+            Interlocked.Increment(ref reached);
+            return result.Outcome == Outcome.Indeterminate && result.StatusCode is null;
+        }, iter: 4000);
+        Assert.True(reached > 50, $"only {reached} generated cases had an undecided host");
     }
 }
