@@ -89,6 +89,22 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
         return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
     }
 
+    /// <summary>
+    /// No resolver configured, or none answering, is one terminating error for the call
+    /// (DnsServerUnavailable), never a DNS failure blamed on every partner.
+    /// </summary>
+    protected void EnsureDnsServerAvailable(DryRunSession session)
+    {
+        try
+        {
+            RunSynchronously(session.EnsureDnsServerAvailableAsync);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
+        }
+    }
+
     protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain, bool skipSmtpProbe = false)
     {
         try
