@@ -1,6 +1,6 @@
 BeforeDiscovery {
     Import-Module $env:DANEMTASTS_TEST_MODULE -Force
-    # Every cmdlet the manifest lists (Validate-OutboundConnector is imported globally, not exported).
+    # Every cmdlet the manifest lists (Validate-OutboundConnector is an alias of Test-OutboundConnector).
     $script:Commands = @((Import-PowerShellDataFile $env:DANEMTASTS_TEST_MODULE).CmdletsToExport | ForEach-Object { @{ Name = $_ } })
 }
 

@@ -168,9 +168,15 @@ public sealed class DryRunSession : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>The session's counters so far.</summary>
+    public DryRunSnapshot Snapshot() => DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters);
+
+    /// <summary>The session's counters when it ended (after the background QUITs); null until then.</summary>
+    public DryRunSnapshot? Final { get; private set; }
+
     /// <summary>
-    /// Ends the session: publishes its counters as <see cref="DryRunStatistics.Last"/>, ends the HTTPS
-    /// client and cancels DNS queries still in flight (e.g. after the caller cancelled).
+    /// Ends the session: keeps its counters as <see cref="Final"/>, ends the HTTPS client and cancels
+    /// DNS queries still in flight (e.g. after the caller cancelled).
     /// </summary>
     public void Dispose()
     {
@@ -183,7 +189,7 @@ public sealed class DryRunSession : IDisposable
 
         // Probes say QUIT in the background: let them finish (bounded) so nothing outlives the call.
         _quits?.WaitAll(TimeSpan.FromSeconds(5));
-        DryRunStatistics.Publish(DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters));
+        Final = Snapshot();
         _fetcher?.Dispose();
         Dns.Dispose();
     }

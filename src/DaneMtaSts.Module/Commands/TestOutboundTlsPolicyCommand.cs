@@ -119,10 +119,21 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
 
         Flush(block: true);
+        SavePolicyCache();
         WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+
+        // What this call cost on the wire, for the benchmark and for support: a typed object on the
+        // information stream (silent unless asked for, e.g. with -InformationVariable).
+        if (_session is not null)
+        {
+            WriteInformation(_session.Snapshot(), [StatisticsTag]);
+        }
     }
 
     private const string Activity = "Testing outbound TLS policy";
+
+    /// <summary>The information-stream tag of the call's <see cref="DryRunSnapshot"/>.</summary>
+    public const string StatisticsTag = "DaneMtaSts.DryRunStatistics";
 
     private List<JudgeOptions> ResolveModes()
     {
@@ -297,6 +308,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             return;
         }
 
+        WritePolicyCacheWarnings();
         DomainEvidence evidence = item.Evidence.Result;
         bool reached = _session!.Port25Reached;
         foreach (JudgeOptions mode in _modes)
