@@ -79,6 +79,8 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
 
         _session = CreateSession(dane, sts, _connector?.TlsDomain, SkipSmtpProbe.IsPresent);
+        WriteProgress(new ProgressRecord(1, Activity, "Checking that a DNS server answers") { PercentComplete = 0 });
+        EnsureDnsServerAvailable(_session);
         _throttle = new SemaphoreSlim(ThrottleLimit);
     }
 
