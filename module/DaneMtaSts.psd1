@@ -18,6 +18,7 @@
         'Test-OutboundTlsPolicy'
         'Validate-OutboundConnector'
         'Export-TlsRptReport'
+        'Export-TlsPolicyReport'
         'Test-DaneCertificate'
     )
     VariablesToExport    = @()
