@@ -26,18 +26,17 @@ BeforeAll {
         }
     }
 
-    # The summary table as the page shows it: mode -> category -> count.
+    # The summary table as the page shows it: mode -> category -> count (one column per mode).
     function script:Read-SummaryTable([string] $Html) {
         $table = [regex]::Match($Html, '<table class="summary">(.*?)</table>', 'Singleline').Groups[1].Value
-        $rows = @{}
-        foreach ($row in [regex]::Matches($table, '<tr><td>([^<]*)</td><td>([^<]*)</td>(.*?)</tr>', 'Singleline')) {
-            $cells = @{}
-            foreach ($cell in [regex]::Matches($row.Groups[3].Value, '<td class="count" data-category="([^"]+)">(\d+)</td>')) {
-                $cells[$cell.Groups[1].Value] = [int]$cell.Groups[2].Value
-            }
-            $rows[$row.Groups[2].Value] = $cells
+        $table | Should -Not -BeNullOrEmpty -Because 'the page has a summary table'
+        $modes = @{}
+        foreach ($cell in [regex]::Matches($table, '<td class="count" data-connector="[^"]*" data-mode="([^"]+)" data-category="([^"]+)">(\d+)</td>')) {
+            $mode = $cell.Groups[1].Value
+            if (-not $modes.ContainsKey($mode)) { $modes[$mode] = @{} }
+            $modes[$mode][$cell.Groups[2].Value] = [int]$cell.Groups[3].Value
         }
-        return $rows
+        return $modes
     }
 
     function script:Assert-SelfContained([string] $Html) {
@@ -83,7 +82,8 @@ Describe 'Export-TlsPolicyReport' {
         $md = Get-Content $path -Raw
         $md | Should -Match '^# Nightly'
         $md | Should -Match '## Summary per connector and mode'
-        $md | Should -Match ([regex]::Escape('| \(no connector\) | Mandatory |'))
+        $md | Should -Match ([regex]::Escape('| Outcome | \(no connector\) · None | \(no connector\) · Mandatory |'))
+        $md | Should -Match ([regex]::Escape('| **Total** | **2** | **2** |'))
         $md | Should -Match '### a\\\.example'
     }
 

@@ -24,6 +24,9 @@ internal static class TlsPolicyReportHtml
         table { border-collapse: collapse; width: 100%; background: #fff; margin: 6px 0 14px; }
         th, td { border: 1px solid #d8dde3; padding: 5px 8px; text-align: left; vertical-align: top; }
         th { background: #eef1f4; font-weight: 600; }
+        table.summary { width: auto; min-width: 50%; }
+        table.summary tbody th { background: #fff; font-weight: 500; white-space: nowrap; }
+        table.summary tr.total th, table.summary tr.total td { font-weight: 700; border-top: 2px solid #b8c0ca; }
         td.count, th.count { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .chart { background: #fff; border: 1px solid #d8dde3; padding: 10px 12px; }
         .chart text { font: 13px system-ui, "DejaVu Sans", sans-serif; fill: #1d232b; }
@@ -137,25 +140,34 @@ internal static class TlsPolicyReportHtml
 
         AppendChart(sb, report, colours);
 
-        sb.Append("<table class=\"summary\">\n<thead><tr><th>Connector</th><th>Mode</th>");
-        foreach (ReportCategory c in report.Categories)
-        {
-            sb.Append("<th class=\"count\" data-category=\"").Append(H(c.Key)).Append("\">").Append(H(c.Label)).Append("</th>");
-        }
-
-        sb.Append("<th class=\"count\">Total</th></tr></thead>\n<tbody>\n");
+        // One column per connector and mode, one row per outcome: the table stays narrow however
+        // many status codes occur. The data attributes name each cell for tools (and the tests).
+        sb.Append("<table class=\"summary\">\n<thead><tr><th>Outcome</th>");
         foreach (ModeSummary s in report.Summaries)
         {
-            sb.Append("<tr><td>").Append(H(s.Connector)).Append("</td><td>").Append(H(s.Mode)).Append("</td>");
-            foreach (ReportCategory c in report.Categories)
-            {
-                int n = s.Counts.Where(x => x.Category == c).Sum(x => x.Count);
-                sb.Append(CultureInfo.InvariantCulture, $"<td class=\"count\" data-category=\"{H(c.Key)}\">{n}</td>");
-            }
-
-            sb.Append(CultureInfo.InvariantCulture, $"<td class=\"count\" data-category=\"total\">{s.Total}</td></tr>\n");
+            sb.Append("<th class=\"count\">").Append(H(s.Connector)).Append("<br>").Append(H(s.Mode)).Append("</th>");
         }
 
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (ReportCategory c in report.Categories)
+        {
+            sb.Append("<tr><th><span class=\"swatch\" style=\"background:").Append(colours[c.Key]).Append("\"></span> ").Append(H(c.Label)).Append("</th>");
+            foreach (ModeSummary s in report.Summaries)
+            {
+                int n = s.Counts.Where(x => x.Category == c).Sum(x => x.Count);
+                sb.Append(CultureInfo.InvariantCulture, $"<td class=\"count\" data-connector=\"{H(s.Connector)}\" data-mode=\"{H(s.Mode)}\" data-category=\"{H(c.Key)}\">{n}</td>");
+            }
+
+            sb.Append("</tr>\n");
+        }
+
+        sb.Append("<tr class=\"total\"><th>Total</th>");
+        foreach (ModeSummary s in report.Summaries)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<td class=\"count\" data-connector=\"{H(s.Connector)}\" data-mode=\"{H(s.Mode)}\" data-category=\"total\">{s.Total}</td>");
+        }
+
+        sb.Append("</tr>\n");
         sb.Append("</tbody>\n</table>\n");
     }
 

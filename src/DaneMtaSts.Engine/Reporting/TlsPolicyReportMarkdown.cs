@@ -39,24 +39,32 @@ internal static class TlsPolicyReportMarkdown
         sb.Append("## Summary per connector and mode\n\n");
         if (report.Summaries.Count > 0)
         {
-            sb.Append("| Connector | Mode |");
-            foreach (ReportCategory c in report.Categories)
-            {
-                sb.Append(' ').Append(M(c.Label)).Append(" |");
-            }
-
-            sb.Append(" Total |\n|---|---|").Append(string.Concat(Enumerable.Repeat("---:|", report.Categories.Count + 1))).Append('\n');
+            // One column per connector and mode, one row per outcome (as the HTML table).
+            sb.Append("| Outcome |");
             foreach (ModeSummary s in report.Summaries)
             {
-                sb.Append("| ").Append(M(s.Connector)).Append(" | ").Append(M(s.Mode)).Append(" |");
-                foreach (ReportCategory c in report.Categories)
+                sb.Append(' ').Append(M($"{s.Connector} · {s.Mode}")).Append(" |");
+            }
+
+            sb.Append("\n|---|").Append(string.Concat(Enumerable.Repeat("---:|", report.Summaries.Count))).Append('\n');
+            foreach (ReportCategory c in report.Categories)
+            {
+                sb.Append("| ").Append(M(c.Label)).Append(" |");
+                foreach (ModeSummary s in report.Summaries)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $" {s.Counts.Where(x => x.Category == c).Sum(x => x.Count)} |");
                 }
 
-                sb.Append(CultureInfo.InvariantCulture, $" {s.Total} |\n");
+                sb.Append('\n');
             }
 
+            sb.Append("| **Total** |");
+            foreach (ModeSummary s in report.Summaries)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" **{s.Total}** |");
+            }
+
+            sb.Append('\n');
             sb.Append("\n```text\n");
             foreach (ModeSummary s in report.Summaries)
             {
