@@ -29,27 +29,26 @@ public static class RemediationAdvisor
         var advice = new List<Remediation>();
         DomainEvidence ev = result.Evidence;
 
-        if (result.Outcome == Outcome.Indeterminate)
-        {
-            advice.Add(new Remediation
-            {
-                Kind = RemediationKind.Investigate,
-                Audience = RemediationAudience.Administrator,
-                Text = $"Nothing to send to {ev.Domain} yet: this run could not establish what the verdict depends on. {result.Reason}",
-            });
-        }
-
         AdviseDomain(result, ev, advice);
         foreach (HostVerdict verdict in result.Hosts.Where(v => !v.Passed && v.Candidate))
         {
             HostEvidence? host = ev.Hosts.FirstOrDefault(h => string.Equals(h.Name, verdict.Host, StringComparison.OrdinalIgnoreCase));
             if (host is not null)
             {
-                AdviseHost(result, ev, host, verdict, advice);
+                AdviseHost(ev, host, verdict, advice);
             }
         }
 
         AdviseMtaSts(result, ev, advice);
+        if (result.Outcome == Outcome.Indeterminate && !advice.Any(a => a.Kind == RemediationKind.Investigate))
+        {
+            advice.Insert(0, new Remediation
+            {
+                Kind = RemediationKind.Investigate,
+                Audience = RemediationAudience.Administrator,
+                Text = $"Nothing to send to {ev.Domain} yet: this run could not establish what the verdict depends on. {result.Reason}",
+            });
+        }
 
         // One fix per (kind, host, subject): several addresses of a host fail the same way.
         var distinct = advice.DistinctBy(r => (r.Kind, r.Host?.ToUpperInvariant(), r.Subject)).ToList();
@@ -112,7 +111,7 @@ public static class RemediationAdvisor
                 });
                 break;
             default:
-                if (result.Outcome != Outcome.Deliver && ev.Hosts.Count == 0)
+                if (result.Kind == FailureKind.NoHostFound)
                 {
                     advice.Add(new Remediation
                     {
@@ -127,89 +126,104 @@ public static class RemediationAdvisor
         }
     }
 
-    private static void AdviseHost(TlsPolicyResult result, DomainEvidence ev, HostEvidence host, HostVerdict verdict, List<Remediation> advice)
+    // Keyed on the verdict's FailureKind (what failed); the fix itself comes from the evidence.
+    private static void AdviseHost(DomainEvidence ev, HostEvidence host, HostVerdict verdict, List<Remediation> advice)
     {
-        // 1. The host's own address lookup.
-        if (host.AddressStatus is DnsSecStatus.Bogus or DnsSecStatus.Failed || host.Addresses.Count == 0)
+        AddressEvidence? address = host.Addresses.FirstOrDefault(a => string.Equals(a.Address.ToString(), verdict.Address, StringComparison.Ordinal))
+                                   ?? (host.Addresses.Count > 0 ? host.Addresses[0] : null);
+        switch (verdict.Kind)
         {
-            AdviseHostAddresses(host, advice);
-            return;
-        }
+            case FailureKind.DnsLookupFailed or FailureKind.NoHostFound:
+                AdviseHostAddresses(host, advice);
+                break;
+            case FailureKind.DnssecBogus or FailureKind.TlsaLookupFailed:
+                if (host.Tlsa == TlsaState.LookupFailed && host.AddressStatus is not DnsSecStatus.Bogus)
+                {
+                    AdviseTlsaLookup(host, advice);
+                }
+                else
+                {
+                    AdviseHostAddresses(host, advice);
+                }
 
-        AddressEvidence? address = host.Addresses.FirstOrDefault(a => string.Equals(a.Address.ToString(), verdict.Address, StringComparison.Ordinal));
-        bool daneOn = result.SmtpDaneMode != SmtpDaneMode.None;
-
-        // 2. What DANE demanded before any handshake.
-        if (daneOn && !host.DaneApplicable && result.SmtpDaneMode == SmtpDaneMode.Mandatory)
-        {
-            bool mxInsecure = ev.Routing == RoutingKind.Mx && ev.Mx.Status != DnsSecStatus.Secure;
-            string zoneOf = mxInsecure ? ev.Domain : host.Name;
-            advice.Add(new Remediation
+                break;
+            case FailureKind.DnssecInsecure:
             {
-                Kind = RemediationKind.SignZone,
-                Audience = RemediationAudience.Partner,
-                Host = host.Name,
-                Subject = mxInsecure ? $"{ev.Domain}. IN MX" : $"{host.Name}. IN A/AAAA",
-                Text = $"SmtpDaneMode Mandatory needs DANE, and DANE needs DNSSEC: {host.DaneApplicability.TrimEnd('.')}. Sign the zone that holds {zoneOf} with DNSSEC and publish its DS record at the parent; then publish TLSA records for {host.TlsaOwnerName} (RFC 7672 §2.2).",
-            });
-            return;
-        }
+                bool mxInsecure = ev.Routing == RoutingKind.Mx && ev.Mx.Status != DnsSecStatus.Secure;
+                string zoneOf = mxInsecure ? ev.Domain : host.Name;
+                advice.Add(new Remediation
+                {
+                    Kind = RemediationKind.SignZone,
+                    Audience = RemediationAudience.Partner,
+                    Host = host.Name,
+                    Subject = mxInsecure ? $"{ev.Domain}. IN MX" : $"{host.Name}. IN A/AAAA",
+                    Text = $"SmtpDaneMode Mandatory needs DANE, and DANE needs DNSSEC: {host.DaneApplicability.TrimEnd('.')}. Sign the zone that holds {zoneOf} with DNSSEC and publish its DS record at the parent; then publish TLSA records for {host.TlsaOwnerName} (RFC 7672 §2.2).",
+                });
+                break;
+            }
 
-        if (daneOn && host.DaneApplicable && host.Tlsa == TlsaState.LookupFailed)
-        {
-            AdviseTlsaLookup(host, advice);
-            return;
-        }
-
-        if (daneOn && host.DaneApplicable && host.Tlsa is TlsaState.NoRecords or TlsaState.UnusableOnly && result.SmtpDaneMode == SmtpDaneMode.Mandatory)
-        {
-            string why = host.Tlsa == TlsaState.NoRecords
-                ? $"{host.Name} is DNSSEC-signed but publishes no TLSA record at {host.TlsaOwnerName}"
-                : $"{host.Name} publishes only unusable TLSA records ({string.Join("; ", host.TlsaUsability.Select(r => $"{r.Record}: {r.Detail.TrimEnd('.')}"))})";
-            AddPublishTlsa(host, host.Addresses, why + ", so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", advice);
-            return;
-        }
-
-        if (address is null)
-        {
-            return;
-        }
-
-        // 3. The probe of the deciding address.
-        if (!address.Connected || address.Stage is SmtpProbeStage.Connect or SmtpProbeStage.Banner or SmtpProbeStage.Ehlo or SmtpProbeStage.Cancelled)
-        {
-            AdviseSmtpSession(host, address, advice);
-            return;
-        }
-
-        if (!address.TlsEstablished)
-        {
-            advice.Add(new Remediation
+            case FailureKind.NoUsableTlsa:
             {
-                Kind = RemediationKind.EnableStartTls,
-                Audience = RemediationAudience.Partner,
-                Host = host.Name,
-                Subject = $"{host.Name}:{host.Port}",
-                Text = address.StartTlsOffered
-                    ? $"{host.Name} [{address.Address}] offers STARTTLS but the TLS handshake fails ({Clause(address.ProbeFailure)}): fix the server's TLS configuration (certificate and key loaded, TLS 1.2 or 1.3 enabled). {RequirementOf(verdict)}"
-                    : $"{host.Name} [{address.Address}] does not offer STARTTLS: enable it on port {host.Port} with a certificate. {RequirementOf(verdict)}",
-            });
-            return;
-        }
+                string why = host.Tlsa == TlsaState.UnusableOnly
+                    ? $"{host.Name} publishes only unusable TLSA records ({string.Join("; ", host.TlsaUsability.Select(r => $"{r.Record}: {r.Detail.TrimEnd('.')}"))})"
+                    : $"{host.Name} is DNSSEC-signed but publishes no TLSA record at {host.TlsaOwnerName}";
+                AddPublishTlsa(host, host.Addresses, why + ", so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", advice);
+                break;
+            }
 
-        bool daneDecided = daneOn && host.DaneApplicable && host.Tlsa == TlsaState.Usable && address.Dane is { Authenticated: false };
-        if (daneDecided)
-        {
-            AdviseDane(ev, host, address, address.Dane!, advice);
-            return;
-        }
-
-        PkixResult? pkix = verdict.StatusCode == StatusCodes.CertificateValidationFailed && address.TlsDomainPkix is { Valid: false } tlsDomain
-            ? tlsDomain
-            : address.Pkix;
-        if (pkix is { Valid: false })
-        {
-            AdvisePkix(host, address, pkix, advice);
+            case FailureKind.TlsaMismatch or FailureKind.CertificateExpired or FailureKind.NameMismatch when address?.Dane is { Authenticated: false } dane:
+                AdviseDane(ev, host, address, dane, advice);
+                break;
+            case FailureKind.TlsaMismatch:
+                AddPublishTlsa(host, host.Addresses, $"None of the TLSA records at {host.TlsaOwnerName} ({string.Join("; ", host.TlsaRecords)}) matches the chain {host.Name} serves.", advice);
+                break;
+            case FailureKind.StartTlsNotOffered or FailureKind.HandshakeFailed or FailureKind.StsStartTlsNotOffered when address is not null:
+                advice.Add(new Remediation
+                {
+                    Kind = RemediationKind.EnableStartTls,
+                    Audience = RemediationAudience.Partner,
+                    Host = host.Name,
+                    Subject = $"{host.Name}:{host.Port}",
+                    Text = address.StartTlsOffered
+                        ? $"{host.Name} [{address.Address}] offers STARTTLS but the TLS handshake fails ({Clause(address.ProbeFailure)}): fix the server's TLS configuration (certificate and key loaded, TLS 1.2 or 1.3 enabled). {RequirementOf(verdict.Kind)}"
+                        : $"{host.Name} [{address.Address}] does not offer STARTTLS: enable it on port {host.Port} with a certificate. {RequirementOf(verdict.Kind)}",
+                });
+                break;
+            case FailureKind.StsCertificateInvalid or FailureKind.StsCertificateExpired or FailureKind.StsNameMismatch
+                or FailureKind.CertificateValidationFailed or FailureKind.CertificateExpired or FailureKind.NameMismatch when address?.Pkix is { Valid: false } pkix:
+                AdvisePkix(host, address, pkix, advice);
+                break;
+            case FailureKind.TlsDomainMismatch when address is not null:
+                advice.Add(new Remediation
+                {
+                    Kind = RemediationKind.CheckRecipientDomain,
+                    Audience = RemediationAudience.Administrator,
+                    Host = host.Name,
+                    Subject = address.Chain.FirstOrDefault(c => c.Depth == 0)?.Subject,
+                    Text = $"The certificate of {host.Name} is trusted but does not carry the connector's TlsDomain ({Clause(address.TlsDomainPkix?.Detail)}): ask the partner which name their certificate carries, or correct the connector's TlsDomain.",
+                });
+                break;
+            case FailureKind.ConnectFailed or FailureKind.Unreachable or FailureKind.ProxyFailed or FailureKind.SmtpRefused or FailureKind.SmtpTemporaryFailure when address is not null:
+                AdviseSmtpSession(host, address, verdict.Kind, advice);
+                break;
+            case FailureKind.ProbeSkipped:
+                advice.Add(new Remediation
+                {
+                    Kind = RemediationKind.Investigate,
+                    Audience = RemediationAudience.Administrator,
+                    Host = host.Name,
+                    Text = $"The verdict for {host.Name} needs the certificate it serves, and -SkipSmtpProbe skipped the STARTTLS probe: run again without it from a machine that reaches port 25, or through -SmtpProxy.",
+                });
+                break;
+            case FailureKind.DnssecIndeterminate:
+                advice.Add(new Remediation
+                {
+                    Kind = RemediationKind.Investigate,
+                    Audience = RemediationAudience.Administrator,
+                    Host = host.Name,
+                    Text = $"This run could not establish the DNSSEC status the verdict for {host.Name} depends on: {verdict.Reason}",
+                });
+                break;
         }
     }
 
@@ -276,18 +290,24 @@ public static class RemediationAdvisor
             });
     }
 
-    private static void AdviseSmtpSession(HostEvidence host, AddressEvidence address, List<Remediation> advice)
+    private static void AdviseSmtpSession(HostEvidence host, AddressEvidence address, FailureKind kind, List<Remediation> advice)
     {
-        bool connect = !address.Connected || address.Stage == SmtpProbeStage.Connect;
+        bool fromHere = kind is FailureKind.ConnectFailed or FailureKind.Unreachable or FailureKind.ProxyFailed;
+        string text = kind switch
+        {
+            FailureKind.ProxyFailed => $"The SMTP proxy failed on the way to {host.Name} [{address.Address}] ({Clause(address.ProbeFailure)}): fix or replace -SmtpProxy, then run again; nothing is known about the partner yet.",
+            FailureKind.Unreachable => $"No host of this run answered on port {host.Port}, {host.Name} [{address.Address}] included ({Clause(address.ProbeFailure)}): this machine's network probably blocks outbound port 25. Run again from a network that reaches port 25, or with -SmtpProxy, before telling the partner anything.",
+            FailureKind.ConnectFailed => $"{host.Name} [{address.Address}] did not accept a connection on port {host.Port} ({Clause(address.ProbeFailure)}), while other hosts of this run did. Check once more from another network; if it fails there too, the partner's server or firewall is not accepting SMTP.",
+            FailureKind.SmtpRefused => $"{host.Name} [{address.Address}] refused the SMTP session with a permanent reply ({Clause(address.ProbeFailure)}): the partner should check why their server rejects this sender before STARTTLS (access lists, rate limits, reputation).",
+            _ => $"{host.Name} [{address.Address}] accepted the connection but the SMTP session failed before STARTTLS ({Clause(address.ProbeFailure)}): the partner should check the server's greeting and EHLO handling.",
+        };
         advice.Add(new Remediation
         {
-            Kind = RemediationKind.CheckSmtpService,
-            Audience = connect ? RemediationAudience.Administrator : RemediationAudience.Partner,
+            Kind = kind == FailureKind.ProxyFailed || kind == FailureKind.Unreachable ? RemediationKind.Investigate : RemediationKind.CheckSmtpService,
+            Audience = fromHere ? RemediationAudience.Administrator : RemediationAudience.Partner,
             Host = host.Name,
             Subject = string.Create(CultureInfo.InvariantCulture, $"{address.Address} port {host.Port}"),
-            Text = connect
-                ? $"{host.Name} [{address.Address}] did not accept a connection on port {host.Port} from this machine ({Clause(address.ProbeFailure)}). Many networks block outbound port 25: check from a network that reaches port 25 before telling the partner their server is down."
-                : $"{host.Name} [{address.Address}] accepted the connection but the SMTP session failed before STARTTLS ({Clause(address.ProbeFailure)}): the partner should check the server's greeting and EHLO handling.",
+            Text = text,
         });
     }
 
@@ -525,11 +545,10 @@ public static class RemediationAdvisor
     private static string NamesOf(CertificateSummary cert) =>
         cert.DnsNames.Count == 0 ? "no DNS names" : string.Join(", ", cert.DnsNames);
 
-    private static string RequirementOf(HostVerdict verdict) => verdict.StatusCode switch
+    private static string RequirementOf(FailureKind kind) => kind switch
     {
-        StatusCodes.MtaStsCertificateInvalid => "Its MTA-STS enforce policy requires TLS with a valid certificate (RFC 8461 §5).",
-        StatusCodes.CertificateValidationFailed => "The connector's TlsSettings require TLS.",
-        _ => "Its TLSA records require TLS; a DANE sender never falls back to plaintext (RFC 7672 §2.2).",
+        FailureKind.StsStartTlsNotOffered => "Its MTA-STS enforce policy requires TLS with a valid certificate (RFC 8461 §5).",
+        _ => "TLS is required here (its TLSA records, or the connector's TlsSettings); a DANE sender never falls back to plaintext (RFC 7672 §2.2).",
     };
 
     private static string Sentence(string? text) => string.IsNullOrWhiteSpace(text) ? "" : text.Trim().TrimEnd('.') + ". ";

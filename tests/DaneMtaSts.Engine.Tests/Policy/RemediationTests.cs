@@ -126,12 +126,30 @@ public class RemediationTests
     }
 
     [Fact]
-    public void A_connect_failure_is_for_the_administrator_to_check_first()
+    public void An_unreachable_host_is_for_the_administrator_to_find_out_first()
     {
         var result = JudgeOne(h => h.Address(Probe.ConnectFails()), mxStatus: DnsSecStatus.Insecure);
 
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Remediation fix = Assert.Single(result.Remediation);
+        Assert.Equal(RemediationKind.Investigate, fix.Kind);
+        Assert.Equal(RemediationAudience.Administrator, fix.Audience);
+        Assert.Contains("port 25", fix.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_host_that_refuses_connections_while_another_answers_is_checked_before_blaming_the_partner()
+    {
+        var evidence = EvidenceBuilder.Mx(mxStatus: DnsSecStatus.Insecure)
+            .Host("mx1.example.test", 10, h => h.Address(Probe.ConnectFails()))
+            .Host("mx2.example.test", 20, h => h.Address(Probe.Tls(Chain("mx2.example.test"))))
+            .Build();
+        var result = VerdictEngine.Judge(evidence, Modes.Opportunistic);
+
+        Assert.Equal(Outcome.Deliver, result.Outcome);
         Remediation fix = Assert.Single(result.Remediation);
         Assert.Equal(RemediationKind.CheckSmtpService, fix.Kind);
+        Assert.Equal("mx1.example.test", fix.Host);
         Assert.Equal(RemediationAudience.Administrator, fix.Audience);
     }
 
