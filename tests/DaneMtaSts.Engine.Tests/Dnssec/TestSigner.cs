@@ -35,6 +35,9 @@ internal sealed class TestKey
     /// <summary>The same key with other DNSKEY fields (flags, protocol): for the zone-key, REVOKE and protocol cases.</summary>
     public TestKey WithDnskey(ushort flags, byte protocol = 3) => new(flags, Dnskey.Algorithm, Dnskey.PublicKey, _sign) { Dnskey = new DnskeyData(flags, protocol, Dnskey.Algorithm, Dnskey.PublicKey) };
 
+    /// <summary>Another DNSKEY (e.g. a decoy with a chosen key tag) that signs with this key's private key.</summary>
+    public TestKey WithDnskeyData(DnskeyData dnskey) => new(dnskey.Flags, dnskey.Algorithm, dnskey.PublicKey, _sign) { Dnskey = dnskey };
+
     // Key generation is the slow part of these tests; keys are made once per algorithm and flag and shared.
     private static readonly Dictionary<(byte, ushort, int), TestKey> Cache = [];
 
