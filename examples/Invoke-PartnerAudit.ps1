@@ -1,13 +1,15 @@
 <#
 .SYNOPSIS
-    Nightly audit: every partner domain from a CSV under all three modes, with CSV/JSON results
-    and TLS-RPT reports.
+    Nightly audit: every partner domain from a CSV under all three modes, with CSV/JSON results,
+    TLS-RPT reports and an HTML impact report.
 
 .DESCRIPTION
     Reads partner domains from a CSV file (a Domain column), dry-runs each under None,
     Opportunistic and Mandatory, and writes into -OutputFolder:
       results.csv      one flat row per domain and mode
       results.json     the same with the evidence, for tools
+      report.html      the impact report people read: a chart per mode, the partners that would
+                       queue, and per partner the evidence and the fix to send them
       tlsrpt/         one RFC 8460 report per domain, as the Opportunistic mode saw it
     It prints a summary per mode (Indeterminate counted apart: this machine could not find out, e.g.
     port 25 blocked here; use -SmtpProxy, or -SkipSmtpProbe for a DNS-only audit) and exits with 1
@@ -61,6 +63,7 @@ $results | Select-Object Domain, TlsValidationMode, Outcome, Kind, StatusCode, S
     Export-Csv -LiteralPath (Join-Path $OutputFolder 'results.csv') -NoTypeInformation
 $results | ConvertTo-Json -Depth 8 -WarningAction SilentlyContinue |
     Set-Content -LiteralPath (Join-Path $OutputFolder 'results.json') -Encoding utf8
+$null = $results | Export-TlsPolicyReport -Path (Join-Path $OutputFolder 'report.html') -Title "Partner TLS audit $(Get-Date -Format yyyy-MM-dd)"
 $null = $results | Where-Object TlsValidationMode -eq 'Opportunistic' |
     Export-TlsRptReport -Path (Join-Path $OutputFolder 'tlsrpt') -OrganizationName $OrganizationName -ContactInfo $ContactInfo
 

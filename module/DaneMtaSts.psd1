@@ -20,6 +20,7 @@
         'Test-OutboundTlsPolicy'
         'Test-OutboundConnector'
         'Export-TlsRptReport'
+        'Export-TlsPolicyReport'
         'Test-DaneCertificate'
         'Get-MtaStsPolicyCache'
         'Clear-MtaStsPolicyCache'

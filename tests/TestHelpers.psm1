@@ -103,4 +103,62 @@ function Get-DeadDnsEndPoint {
     return $endPoint
 }
 
-Export-ModuleMember -Function Get-ThrownErrorId, Get-PwshCommand, Start-PwshChild, Start-ServfailDns, Get-DeadDnsEndPoint
+
+function Get-ChromiumPath {
+    # Debian's chromium (tests/lab/install-packages.sh installs it), else $null.
+    foreach ($name in 'chromium', 'chromium-browser') {
+        $cmd = Get-Command $name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($cmd) { return $cmd.Source }
+    }
+    return $null
+}
+
+function Invoke-HeadlessChromium {
+    # Renders a local file in headless Chromium, offline and with a fresh profile: with -Screenshot
+    # writes a PNG of the page, otherwise returns the DOM after rendering (--dump-dom), i.e. what the
+    # page shows once the browser has parsed it. A generous hang guard (timeout), never a wall-clock bound.
+    param(
+        [Parameter(Mandatory)][string] $Path,
+        [string] $Screenshot,
+        [string] $WindowSize = '1280,2000'
+    )
+    $chromium = Get-ChromiumPath
+    if (-not $chromium) { throw 'chromium is not installed (tests/lab/install-packages.sh installs it).' }
+    $profileDir = Join-Path ([IO.Path]::GetTempPath()) "danemtasts-chromium-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $profileDir | Out-Null
+    try {
+        $arguments = @('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
+            '--hide-scrollbars', "--user-data-dir=$profileDir", "--window-size=$WindowSize")
+        $uri = [System.Uri]::new((Resolve-Path -LiteralPath $Path).ProviderPath, [System.UriKind]::Absolute).AbsoluteUri
+        if ($Screenshot) {
+            $arguments += @("--screenshot=$Screenshot", $uri)
+        }
+        else {
+            $arguments += @('--dump-dom', $uri)
+        }
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('timeout')
+        foreach ($a in @('300', $chromium) + $arguments) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $psi.Environment['HOME'] = $profileDir
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $errTask = $process.StandardError.ReadToEndAsync()
+        $out = $process.StandardOutput.ReadToEnd()
+        $process.WaitForExit()
+        $err = $errTask.GetAwaiter().GetResult()
+        if ($process.ExitCode -ne 0) { throw "chromium exited with $($process.ExitCode): $err" }
+        if ($Screenshot) {
+            if (-not (Test-Path -LiteralPath $Screenshot)) { throw "chromium wrote no screenshot: $err" }
+            return Get-Item -LiteralPath $Screenshot
+        }
+        return $out
+    }
+    finally {
+        Remove-Item -LiteralPath $profileDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+
+Export-ModuleMember -Function Get-ThrownErrorId, Get-PwshCommand, Start-PwshChild, Start-ServfailDns, Get-DeadDnsEndPoint, Get-ChromiumPath, Invoke-HeadlessChromium

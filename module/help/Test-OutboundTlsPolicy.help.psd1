@@ -14,8 +14,9 @@ No DNS server configured (no nameserver in /etc/resolv.conf or on any interface)
 Many domains run concurrently (-ThrottleLimit); results come out in input order as soon as they are ready, and an MX host or address shared by several domains is looked up and probed once per call. Ctrl+C stops at once. Warnings report a resolver that does not validate DNSSEC, unusable TLSA records, DANE-TA chains that expire within 30 days of -AsOf, and MTA-STS policies whose mx patterns miss an actual MX host.
 '@
     Parameters   = @{
-        Domain            = 'The recipient domains to test. E-mail addresses are accepted (the domain part is used). Takes pipeline input by value and by the property names Domain and RecipientDomain. An invalid name, an IP literal or a wildcard is a non-terminating error; the other domains still run.'
-        Connector         = 'A connector from the local store (name, GUID or piped connector) whose modes, routing (MX or smart hosts) and TlsSettings are used. Without -Domain, each of its RecipientDomains is tested (wildcards are reported as not testable).'
+        Domain            = 'The recipient domains to test. E-mail addresses are accepted (the domain part is used), also several in one value separated by ";" or ",". Each domain is tested once per call, however often it is given. Piped rows bind by the property names Domain, RecipientDomain, RecipientAddress (a message trace export) and Recipients. An invalid name, an IP literal or a wildcard is a non-terminating error; the other domains still run.'
+        Connector         = 'A connector from the local store (name or GUID) whose modes, routing (MX or smart hosts) and TlsSettings are used. Without -Domain, each of its RecipientDomains is tested (wildcards are reported as not testable). A connector piped in (Get-OutboundConnector X | Test-OutboundTlsPolicy) is judged the same way, each piped connector with its own modes.'
+        InputObject       = 'What the pipeline delivers: a domain or address string, a connector of the store (judged as -Connector judges it), or a row whose Domain, RecipientDomain, RecipientAddress or Recipients property binds -Domain. A row with none of them is a non-terminating NoDomainInInput error. Not meant to be typed.'
         TlsValidationMode = 'One or more of None, Opportunistic and Mandatory: one result per domain per mode, all judged from one gathering of evidence. Default: the connector''s modes, else Opportunistic (Exchange Online''s default).'
         SmtpDaneMode      = 'Judge under this SmtpDaneMode (Opportunistic, Mandatory or None) instead of the shorthand; the missing one of SmtpDaneMode/MtaStsMode comes from the connector, else Opportunistic.'
         MtaStsMode        = 'Judge under this MtaStsMode (Opportunistic or None) instead of the shorthand.'
@@ -55,7 +56,9 @@ Many domains run concurrently (-ThrottleLimit); results come out in input order 
         }
     )
     Inputs       = @(
-        @{ Type = 'System.String'; Description = 'Domains or e-mail addresses, bound to -Domain (also by the property names Domain and RecipientDomain).' }
+        @{ Type = 'System.String'; Description = 'Domains or e-mail addresses, tested as -Domain.' }
+        @{ Type = 'DaneMtaSts.Engine.Connectors.OutboundConnector'; Description = 'A connector from Get-OutboundConnector: its recipient domains, judged with its modes, routing and TlsSettings.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Rows (Import-Csv, a message trace) whose Domain, RecipientDomain, RecipientAddress or Recipients property binds -Domain.' }
     )
     Outputs      = @(
         @{ Type = 'DaneMtaSts.TlsPolicyResult'; Description = 'One result per domain per mode: Domain, Connector, TlsValidationMode, SmtpDaneMode, MtaStsMode, Outcome, StatusCode, StatusText, Security, MxHost, Reason, Evidence.' }

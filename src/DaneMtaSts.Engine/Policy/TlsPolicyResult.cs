@@ -85,6 +85,12 @@ public sealed record TlsPolicyResult
     /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
     public string PolicyType { get; init; } = "no-policy-found";
 
+    /// <summary>
+    /// The concrete fixes for what failed, derived from the evidence (RemediationAdvisor); empty when
+    /// there is nothing to fix. Suggestions for the partner or the administrator, never applied.
+    /// </summary>
+    public IReadOnlyList<Remediation> Remediation { get; init; } = [];
+
     /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
     public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;
 
