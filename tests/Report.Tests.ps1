@@ -236,7 +236,7 @@ Describe 'Remediation and the report in the lab' -Tag Lab {
 
     It 'takes a screenshot of the rendered report' -Skip:(-not $InLab) {
         $png = Join-Path $TestDrive 'report.png'
-        $file = Invoke-HeadlessChromium -Path $ReportPath -Screenshot $png -WindowSize '1280,1500'
+        $file = Invoke-HeadlessChromium -Path $ReportPath -Screenshot $png -WindowSize '1200,1250'
         $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
         $bytes[0..7] | Should -Be @(0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A) -Because 'it is a PNG'
         $bytes.Length | Should -BeGreaterThan 20000 -Because 'a rendered page is not blank'
