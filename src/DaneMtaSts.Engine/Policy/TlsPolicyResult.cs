@@ -63,18 +63,18 @@ public sealed record TlsPolicyResult
 
     public string? StatusText => FailureKinds.TextOf(Kind, Domain);
 
-    /// <summary>
-    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
-    /// StatusText and the TLS-RPT result type are derived from it.
-    /// </summary>
-    public required FailureKind Kind { get; init; }
-
     /// <summary>For Deliver: how the message would be protected; null otherwise.</summary>
     public TransportSecurity? Security { get; init; }
 
     public string? MxHost { get; init; }
 
     public required string Reason { get; init; }
+
+    /// <summary>
+    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
+    /// StatusText and the TLS-RPT result type are derived from it.
+    /// </summary>
+    public required FailureKind Kind { get; init; }
 
     public required DomainEvidence Evidence { get; init; }
 
