@@ -49,11 +49,15 @@ BeforeAll {
 
 Describe 'Export-TlsPolicyReport' {
     BeforeAll {
-        # A UDP port nobody answers on: lookups fail at once, the results are real but offline.
-        $probe = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-        $dead = "127.0.0.1:$($probe.Client.LocalEndPoint.Port)"
-        $probe.Dispose()
+        # A resolver that answers SERVFAIL to everything: the results are real but offline (one
+        # that does not answer at all stops the call as DnsServerUnavailable).
+        $script:ServfailDns = Start-ServfailDns
+        $dead = $ServfailDns.EndPoint
         $script:Results = @(Test-OutboundTlsPolicy a.example, b.example -TlsValidationMode None, Mandatory -DnsServer $dead -TimeoutSec 1 -WarningAction SilentlyContinue)
+    }
+
+    AfterAll {
+        $ServfailDns.Dispose()
     }
 
     It 'writes one self-contained HTML page whose summary counts the results' {
