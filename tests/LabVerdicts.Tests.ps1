@@ -208,7 +208,7 @@ Describe 'examples/ in the lab' -Tag Lab {
         (Get-OutboundConnector 'Ex Safe').TlsValidationMode | Should -Be 'Mandatory'
     }
 
-    It 'Invoke-PartnerAudit writes CSV, JSON and TLS-RPT files and fails on queued partners' -Skip:(-not $InLab) {
+    It 'Invoke-PartnerAudit writes CSV, JSON, TLS-RPT and HTML report files and fails on queued partners' -Skip:(-not $InLab) {
         $csv = Join-Path $TestDrive 'partners.csv'
         'Domain', 'dane-ee-good.test', 'dane-ee-wrong.test', 'null-mx.test' | Set-Content $csv
         $out = Join-Path $TestDrive 'audit'
@@ -220,6 +220,12 @@ Describe 'examples/ in the lab' -Tag Lab {
         ($rows | Where-Object { $_.Domain -eq 'dane-ee-wrong.test' -and $_.TlsValidationMode -eq 'Opportunistic' }).StatusCode | Should -Be '4.7.323'
         (Get-Content (Join-Path $out 'results.json') -Raw | ConvertFrom-Json).Count | Should -Be 9
         @(Get-ChildItem (Join-Path $out 'tlsrpt') -Filter *.json).Count | Should -Be 2
+        # The impact report beside them opens in a browser and names the partner that would queue.
+        $html = Join-Path $out 'report.html'
+        Test-Path $html | Should -BeTrue
+        $dom = Invoke-HeadlessChromium -Path $html
+        $dom | Should -Match '<title>Partner TLS audit \d{4}-\d{2}-\d{2}</title>'
+        $dom | Should -Match '<h3>dane-ee-wrong\.test</h3>'
     }
 
     It 'PartnerTls.Tests passes for DANE partners and fails, naming the code, for a broken one' -Skip:(-not $InLab) {
