@@ -69,6 +69,9 @@ public sealed record TlsPolicyResult
     /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
     public string PolicyType { get; init; } = "no-policy-found";
 
+    /// <summary>Which path decided the DNSSEC status of this result's answers: the resolver's AD bit or the in-process validator.</summary>
+    public DnssecValidator DnssecValidatedBy { get; init; } = DnssecValidator.Resolver;
+
     /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
     public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;
 
