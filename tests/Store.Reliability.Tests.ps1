@@ -129,7 +129,9 @@ Describe 'A lock file left behind' {
         Set-Content -LiteralPath "$env:DANEMTASTS_STORE.lock" -Value "pid 999999, long dead"
         $clock = [Diagnostics.Stopwatch]::StartNew()
         New-OutboundConnector 'Contoso' -RecipientDomains contoso.com | Out-Null
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        # Below the store's 15 s lock timeout: a writer that waited for the file to go away would take
+        # all of it and fail; the margin is for a loaded machine, not a speed test.
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 12
         (Get-OutboundConnector 'Contoso').Name | Should -Be 'Contoso'
     }
 }

@@ -18,7 +18,7 @@ public enum MtaStsMode
     None = 1,
 }
 
-/// <summary>The one-word shorthand for both modes (verdicts.md §Modes).</summary>
+/// <summary>The one-word shorthand for both modes (docs/verdicts.md#modes).</summary>
 public enum TlsValidationMode
 {
     None = 0,
@@ -124,8 +124,10 @@ public enum DnssecValidator
 }
 
 /// <summary>
-/// The machine-readable kind of every verdict that is not a plain Deliver. StatusCode, StatusText,
-/// the TLS-RPT result type and the Reason sentence are rendered from it in one place.
+/// The machine-readable kind of every verdict that is not a plain Deliver (and of every failed host).
+/// StatusCode, StatusText, the TLS-RPT result type and the Reason sentence are rendered from it in
+/// one place (DaneMtaSts.Engine.Policy.FailureKinds and VerdictText). The numbers are stable: scripts
+/// and stored reports may keep them.
 /// </summary>
 public enum FailureKind
 {
@@ -133,39 +135,102 @@ public enum FailureKind
     None = 0,
 
     // Domain-level outcomes.
-    DomainNotFound,
-    NullMx,
-    NoMailHost,
-    DnsLookupFailed,
+
+    /// <summary>NXDOMAIN for the recipient domain: Reject 5.4.310.</summary>
+    DomainNotFound = 1,
+
+    /// <summary>The domain publishes MX 0 "." (RFC 7505): Reject 5.1.10.</summary>
+    NullMx = 2,
+
+    /// <summary>Neither MX nor address records: Reject 5.4.4.</summary>
+    NoMailHost = 3,
+
+    /// <summary>A lookup failed where DNSSEC is not in play (plain outage): Queue 4.4.312.</summary>
+    DnsLookupFailed = 4,
 
     // DNSSEC.
-    DnssecBogus,
-    DnssecInsecure,
-    DnssecIndeterminate,
+
+    /// <summary>An MX, address or TLSA answer is DNSSEC-bogus: Queue 4.7.324 (dnssec-invalid).</summary>
+    DnssecBogus = 5,
+
+    /// <summary>SmtpDaneMode Mandatory and the MX or host is not DNSSEC-signed: Queue 4.7.324 (dane-required).</summary>
+    DnssecInsecure = 6,
+
+    /// <summary>This run could not establish the DNSSEC status the verdict depends on: Indeterminate.</summary>
+    DnssecIndeterminate = 7,
 
     // DANE.
-    TlsaMismatch,
-    NoUsableTlsa,
-    TlsaLookupFailed,
-    StartTlsNotOffered,
-    HandshakeFailed,
-    CertificateExpired,
-    NameMismatch,
+
+    /// <summary>Usable TLSA records, none matches the served chain: Queue 4.7.323.</summary>
+    TlsaMismatch = 8,
+
+    /// <summary>SmtpDaneMode Mandatory and a secure host without usable TLSA: Queue 4.7.323 (dane-required).</summary>
+    NoUsableTlsa = 9,
+
+    /// <summary>The TLSA lookup of a secure host failed (SERVFAIL, timeout): Queue 4.7.324.</summary>
+    TlsaLookupFailed = 10,
+
+    /// <summary>TLS is required (DANE, TlsSettings) and the host offers no STARTTLS: Queue 4.7.321.</summary>
+    StartTlsNotOffered = 11,
+
+    /// <summary>TLS is required (DANE, TlsSettings) and STARTTLS or the handshake fails: Queue 4.7.321.</summary>
+    HandshakeFailed = 12,
+
+    /// <summary>A DANE-TA path that matches but is outside its validity dates: Queue 4.7.322.</summary>
+    CertificateExpired = 13,
+
+    /// <summary>A DANE-TA path that matches but names none of the reference names: Queue 4.7.325.</summary>
+    NameMismatch = 14,
 
     // MTA-STS.
-    StsMxMismatch,
-    StsCertificateInvalid,
-    StsStartTlsNotOffered,
+
+    /// <summary>MTA-STS enforce and no MX host matches the policy's mx patterns: Queue 4.4.8.</summary>
+    StsMxMismatch = 15,
+
+    /// <summary>MTA-STS enforce and the certificate is not PKIX-trusted: Queue 4.7.5 (certificate-not-trusted).</summary>
+    StsCertificateInvalid = 16,
+
+    /// <summary>MTA-STS enforce and no STARTTLS, or the handshake fails: Queue 4.7.5 (starttls-not-supported).</summary>
+    StsStartTlsNotOffered = 17,
 
     // Connector TlsSettings.
-    CertificateValidationFailed,
+
+    /// <summary>TlsSettings CertificateValidation or DomainValidation and no trusted chain: Queue 4.7.320.</summary>
+    CertificateValidationFailed = 18,
 
     // Reaching the host.
-    ConnectFailed,
-    Unreachable,
-    SmtpRefused,
-    SmtpTemporaryFailure,
+
+    /// <summary>Every address failed at the connect stage, and this run reached port 25 elsewhere: Queue 4.4.316.</summary>
+    ConnectFailed = 19,
+
+    /// <summary>Every address failed at the connect stage, and this run reached no host on port 25: Indeterminate.</summary>
+    Unreachable = 20,
+
+    /// <summary>The server refused the session with a permanent (5xx) banner or EHLO reply: Queue 4.4.0.</summary>
+    SmtpRefused = 21,
+
+    /// <summary>The SMTP session failed before STARTTLS (4xx, no reply, closed, not SMTP): Queue 4.4.0.</summary>
+    SmtpTemporaryFailure = 22,
 
     // What this run did not do.
-    ProbeSkipped,
+
+    /// <summary>-SkipSmtpProbe: the verdict needs the served certificate or the STARTTLS offer: Indeterminate.</summary>
+    ProbeSkipped = 23,
+
+    // Refinements (added after the list above; numbers never change).
+
+    /// <summary>MTA-STS enforce and the certificate is outside its validity dates: Queue 4.7.5 (certificate-expired).</summary>
+    StsCertificateExpired = 24,
+
+    /// <summary>MTA-STS enforce and the certificate does not name the MX host: Queue 4.7.5 (certificate-host-mismatch).</summary>
+    StsNameMismatch = 25,
+
+    /// <summary>TlsSettings DomainValidation and the trusted certificate does not name TlsDomain: Queue 4.7.320.</summary>
+    TlsDomainMismatch = 26,
+
+    /// <summary>The MX lookup found no host to deliver to (an empty candidate list): Queue 4.4.312.</summary>
+    NoHostFound = 27,
+
+    /// <summary>The SOCKS5 proxy (-SmtpProxy) failed: unreachable, refused us, stalled or broke RFC 1928: Indeterminate.</summary>
+    ProxyFailed = 28,
 }

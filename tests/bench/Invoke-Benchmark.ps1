@@ -1,7 +1,7 @@
 #Requires -Version 7.6
 <#
 .SYNOPSIS
-    The DaneMtaSts benchmark (issue 6): bulk audit against posttls-finger, round trips through a
+    The DaneMtaSts benchmark: bulk audit against posttls-finger, round trips through a
     delaying relay, start-up, scale and memory, connector store. Runs inside the lab in bench mode.
 
 .DESCRIPTION
@@ -105,9 +105,9 @@ function Measure-SmtpConnects([string[]] $Lines) {
     return $perAddress
 }
 
-function Get-EngineStatistics {
-    $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DaneMtaSts.Engine' } | Select-Object -First 1
-    return $engine.GetType('DaneMtaSts.Engine.Policy.DryRunStatistics')::Last
+function Get-EngineStatistics([object[]] $Information) {
+    # Test-OutboundTlsPolicy writes its call's counters (a DryRunSnapshot) to the information stream.
+    return ($Information | Where-Object { $_.Tags -contains 'DaneMtaSts.DryRunStatistics' } | Select-Object -Last 1).MessageData
 }
 
 function Invoke-Child {
@@ -145,10 +145,10 @@ $addressCount = 2 * $hostCount
 Clear-ResolverCache
 $uMark = Get-LogMark $unboundLog; $pMark = Get-LogMark $postfixLog
 $sw = [System.Diagnostics.Stopwatch]::StartNew()
-$results = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns)
+$results = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns -InformationVariable bulkInformation)
 $sw.Stop()
 $engineMs = $sw.Elapsed.TotalMilliseconds
-$stats = Get-EngineStatistics
+$stats = Get-EngineStatistics $bulkInformation
 $uEngine = Measure-UnboundQueries (Get-LogSince $unboundLog $uMark)
 $pEngine = Measure-SmtpConnects (Get-LogSince $postfixLog $pMark)
 $wrong = @($results | Where-Object { $_.Outcome -ne 'Deliver' -or $_.Security -ne 'Dane' })
@@ -223,12 +223,12 @@ function Measure-RoundTrips {
             # A fresh store each time: a cached MTA-STS policy would skip the HTTPS fetch.
             $env:DANEMTASTS_STORE = Join-Path $work "rtt-$([guid]::NewGuid().ToString('n')).json"
             $sw = [System.Diagnostics.Stopwatch]::StartNew()
-            $r = Test-OutboundTlsPolicy $Domain -DnsServer $relayDns -TrustedRootCertificate $env:DANEMTASTS_LAB_CA
+            $r = Test-OutboundTlsPolicy $Domain -DnsServer $relayDns -TrustedRootCertificate $env:DANEMTASTS_LAB_CA -InformationVariable rttInformation
             $sw.Stop()
             if ($r.Outcome -ne 'Deliver' -or $r.Security -ne $Expect) { throw "Round trips: $Domain gave $($r.Outcome)/$($r.Security), expected Deliver/${Expect}: $($r | Format-List | Out-String)" }
             if ($i -gt 0) { $times.Add($sw.Elapsed.TotalMilliseconds) }   # the first run warms Unbound's cache
         }
-        return [pscustomobject]@{ Median = (Get-Median $times.ToArray()); Statistics = Get-EngineStatistics }
+        return [pscustomobject]@{ Median = (Get-Median $times.ToArray()); Statistics = Get-EngineStatistics $rttInformation }
     }
     finally {
         $relay.StandardInput.Close()

@@ -32,7 +32,7 @@ Describe 'Lab scenario table' {
                 $e.Security | Should -BeNullOrEmpty -Because "$mode does not deliver"
             }
         }
-        # verdicts.md: mode None performs no TLSA or MTA-STS lookups, so never Dane/MtaSts.
+        # docs/verdicts.md#mode-none: mode None performs no TLSA or MTA-STS lookups, so never Dane/MtaSts.
         $Scenario.Expected['None'].Security | Should -Not -BeIn @('Dane', 'MtaSts')
         # MTA-STS never changes a Mandatory outcome, and Mandatory delivers only with DANE.
         if ($Scenario.Expected['Mandatory'].Outcome -eq 'Deliver') { $Scenario.Expected['Mandatory'].Security | Should -Be 'Dane' }

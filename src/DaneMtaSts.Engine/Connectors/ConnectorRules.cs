@@ -7,7 +7,7 @@ namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>
 /// Builds and checks connectors: normalises every value a caller gives and enforces the rules
-/// between properties (exchange-online.md §Rules). Every violation is an <see cref="EngineException"/>
+/// between properties (docs/exchange-online.md#rules). Every violation is an <see cref="EngineException"/>
 /// whose ErrorId names the rule; the ids are stable because scripts match on them.
 /// </summary>
 public static class ConnectorRules
@@ -36,7 +36,7 @@ public static class ConnectorRules
     /// </summary>
     public static OutboundConnector Apply(OutboundConnector current, ConnectorChanges changes, DateTime nowUtc, bool isNew = false)
     {
-        // Rule 6: the shorthand and the two modes in one call contradict each other.
+        // docs/exchange-online.md#rule-6: the shorthand and the two modes in one call contradict each other.
         if (changes.TlsValidationMode is not null && (changes.SmtpDaneMode is not null || changes.MtaStsMode is not null))
         {
             throw new EngineException(
@@ -86,7 +86,7 @@ public static class ConnectorRules
         return c;
     }
 
-    /// <summary>Checks every rule of exchange-online.md against a whole connector.</summary>
+    /// <summary>Checks every rule of docs/exchange-online.md#rules against a whole connector.</summary>
     public static void Validate(OutboundConnector c)
     {
         ValidateName(c.Name);
@@ -101,7 +101,7 @@ public static class ConnectorRules
         CheckDefined(c.SmtpDaneMode, "InvalidSmtpDaneMode");
         if (!Enum.IsDefined(c.MtaStsMode))
         {
-            // Rule 6: Exchange Online has no MtaStsMode Mandatory (nor any other value).
+            // docs/exchange-online.md#rule-6: Exchange Online has no MtaStsMode Mandatory (nor any other value).
             throw Invalid("InvalidMtaStsMode", $"MtaStsMode '{c.MtaStsMode}' does not exist; the values are Opportunistic and None.", c.MtaStsMode);
         }
 
@@ -110,7 +110,7 @@ public static class ConnectorRules
             CheckDefined(level, "InvalidTlsSettings");
         }
 
-        // Rule 1: a transport-rule-scoped connector is chosen by a rule, never by recipient domain.
+        // docs/exchange-online.md#rule-1: a transport-rule-scoped connector is chosen by a rule, never by recipient domain.
         if (c.IsTransportRuleScoped)
         {
             if (c.RecipientDomains.Length > 0 || c.AllAcceptedDomains)
@@ -129,7 +129,7 @@ public static class ConnectorRules
                 c.Name);
         }
 
-        // Rule 2: TlsDomain is the name DomainValidation checks; each needs the other.
+        // docs/exchange-online.md#rule-2: TlsDomain is the name DomainValidation checks; each needs the other.
         if (c.TlsDomain is not null && c.TlsSettings != TlsAuthLevel.DomainValidation)
         {
             throw Invalid("TlsDomainRequiresDomainValidation", $"TlsDomain '{c.TlsDomain}' can only be used with TlsSettings DomainValidation.", c.TlsDomain);
@@ -140,7 +140,7 @@ public static class ConnectorRules
             throw Invalid("DomainValidationRequiresTlsDomain", "TlsSettings DomainValidation needs a TlsDomain (the domain the certificate must match).", c.Name);
         }
 
-        // Rule 3: mail goes either to the MX of the recipient domain or to the smart hosts.
+        // docs/exchange-online.md#rule-3: mail goes either to the MX of the recipient domain or to the smart hosts.
         if (c.UseMXRecord && c.SmartHosts.Length > 0)
         {
             throw Invalid("SmartHostsWithMXRecord", $"Connector '{c.Name}' uses MX records (UseMXRecord $true), so it cannot have SmartHosts; set UseMXRecord $false to route to smart hosts.", c.Name);
@@ -151,7 +151,7 @@ public static class ConnectorRules
             throw Invalid("SmartHostsRequired", $"Connector '{c.Name}' does not use MX records (UseMXRecord $false), so it needs SmartHosts.", c.Name);
         }
 
-        // Rule 4: these settings describe hybrid routing and exist only on OnPremises connectors.
+        // docs/exchange-online.md#rule-4: these settings describe hybrid routing and exist only on OnPremises connectors.
         if (c.ConnectorType != ConnectorType.OnPremises)
         {
             string[] onPremisesOnly =
@@ -170,7 +170,7 @@ public static class ConnectorRules
             }
         }
 
-        // Stored values may come from an edited file: they must be normalised as well (rule 5).
+        // Stored values may come from an edited file: they must be normalised as well (docs/exchange-online.md#rule-5).
         foreach (string d in c.RecipientDomains)
         {
             if (NormalizeRecipientDomain(d) != d) { throw Invalid("InvalidRecipientDomain", $"Recipient domain '{d}' is not in normal form.", d); }
@@ -206,7 +206,7 @@ public static class ConnectorRules
         }
     }
 
-    /// <summary>Rule 5 for RecipientDomains: a domain, a leading <c>*.</c> wildcard, or a bare <c>*</c>.</summary>
+    /// <summary>docs/exchange-online.md#rule-5 for RecipientDomains: a domain, a leading <c>*.</c> wildcard, or a bare <c>*</c>.</summary>
     public static string NormalizeRecipientDomain(string value)
     {
         if (value == "*")
@@ -217,7 +217,7 @@ public static class ConnectorRules
         return NormalizeWildcardDomain(value, "InvalidRecipientDomain", "Recipient domain");
     }
 
-    /// <summary>Rule 5 for TlsDomain: a domain or a leading <c>*.</c> wildcard (a bare <c>*</c> names no certificate).</summary>
+    /// <summary>docs/exchange-online.md#rule-5 for TlsDomain: a domain or a leading <c>*.</c> wildcard (a bare <c>*</c> names no certificate).</summary>
     public static string NormalizeTlsDomain(string value)
     {
         if (value == "*")

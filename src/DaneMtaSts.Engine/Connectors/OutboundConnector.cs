@@ -4,7 +4,7 @@ namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>
 /// An Exchange Online outbound connector as this module keeps it. The properties are declared in
-/// the order Exchange Online returns them (exchange-online.md §The connector object) because
+/// the order Exchange Online returns them (docs/exchange-online.md#connector-object) because
 /// PowerShell shows them in declaration order; our derived <see cref="TlsValidationMode"/> comes last.
 /// Instances are immutable: a change is a new instance made by <see cref="ConnectorRules.Apply"/>.
 /// </summary>
@@ -70,11 +70,11 @@ public sealed record OutboundConnector
 
     public DateTime WhenChangedUTC { get; init; }
 
-    /// <summary>The shorthand of the two modes (verdicts.md §Modes); Custom when no row matches.</summary>
+    /// <summary>The shorthand of the two modes (docs/verdicts.md#modes); Custom when no row matches.</summary>
     [JsonIgnore]
     public TlsValidationMode TlsValidationMode => DeriveTlsValidationMode(SmtpDaneMode, MtaStsMode);
 
-    /// <summary>verdicts.md §Modes: None/None → None, Opportunistic/Opportunistic → Opportunistic, Mandatory/Opportunistic → Mandatory, else Custom.</summary>
+    /// <summary>docs/verdicts.md#modes: None/None → None, Opportunistic/Opportunistic → Opportunistic, Mandatory/Opportunistic → Mandatory, else Custom.</summary>
     public static TlsValidationMode DeriveTlsValidationMode(SmtpDaneMode dane, MtaStsMode mtaSts) => (dane, mtaSts) switch
     {
         (SmtpDaneMode.None, MtaStsMode.None) => TlsValidationMode.None,

@@ -222,7 +222,7 @@ public static class DaneAuthenticator
 
         if (anchors.Count == 0 && !leafMatches && tlsa.MatchingType == 0)
         {
-            // "2 0 0" / "2 1 0": the anchor itself is in DNS and may be absent from the chain (T8).
+            // "2 0 0" / "2 1 0": the anchor itself is in DNS and may be absent from the chain (docs/edge-cases.md#t8).
             anchors.Add(tlsa.Selector == 0
                 ? new TrustAnchor { ChainIndex = -1, Certificate = record.FullCertificate, ExternalKey = KeyOf(record.FullCertificate) }
                 : new TrustAnchor { ChainIndex = -1, ExternalKey = SignatureVerifier.TryParseKey(tlsa.Data) });

@@ -40,11 +40,13 @@ internal sealed class PathOutcome
 
 /// <summary>
 /// Builds a certification path from the leaf to a DANE-TA anchor over the served certificates as
-/// OpenSSL does for DANE-TA(2) (RFC 7671 §5.2.2): issuer/subject names and real signatures, served
-/// certificates in any order and unrelated ones ignored, basicConstraints CA, keyCertSign,
-/// pathLenConstraint and serverAuth EKU enforced, validity dates of every certificate below the
-/// anchor judged at AsOf (the anchor's own dates are ignored). Work is bounded: signature checks
-/// are cached per (child, issuer) pair and the search has a step budget and a depth limit.
+/// OpenSSL does for DANE-TA(2) (RFC 7671 §5.2.2, docs/verdicts.md#dane-ta-path): issuer and subject
+/// names compared by their DER encoding and real signatures, served certificates in any order and
+/// unrelated ones ignored, basicConstraints CA, keyCertSign, pathLenConstraint and serverAuth EKU
+/// enforced, unknown critical extensions rejected and name constraints honoured
+/// (<see cref="PathConstraints"/>), validity dates of every certificate below the anchor judged at
+/// AsOf (the anchor's own dates are ignored). Work is bounded: signature checks are cached per
+/// (child, issuer) pair and the search has a step budget and a depth limit.
 /// </summary>
 internal sealed class TrustAnchorPathBuilder
 {
@@ -80,6 +82,11 @@ internal sealed class TrustAnchorPathBuilder
         if (!HasServerAuth(leaf))
         {
             return new PathOutcome { FailureReason = "the leaf's extended key usage does not include serverAuth" };
+        }
+
+        if (PathConstraints.UnknownCriticalExtension(leaf) is { } critical)
+        {
+            return new PathOutcome { FailureReason = $"the leaf has a critical extension this validator does not implement ({critical})" };
         }
 
         var found = new List<List<int>>();
@@ -152,7 +159,7 @@ internal sealed class TrustAnchorPathBuilder
         if (anchor.ChainIndex < 0)
         {
             steps++;
-            string? problem = ExternalAnchorProblem(current, position, path, anchor);
+            string? problem = ExternalAnchorProblem(current, position, path, anchor) ?? NameConstraintProblem(path, anchor.Certificate);
             if (problem is null)
             {
                 found.Add([.. path]);
@@ -196,7 +203,14 @@ internal sealed class TrustAnchorPathBuilder
             path.Add(k);
             if (isAnchor)
             {
-                found.Add([.. path]);
+                if (NameConstraintProblem(path, null) is { } constraintProblem)
+                {
+                    failure.Note(position + 1, constraintProblem);
+                }
+                else
+                {
+                    found.Add([.. path]);
+                }
             }
             else
             {
@@ -243,6 +257,9 @@ internal sealed class TrustAnchorPathBuilder
             : $"{Name(current)} is not signed by the anchor key: {reason}";
     }
 
+    private string? NameConstraintProblem(List<int> path, X509Certificate2? externalAnchor) =>
+        PathConstraints.NameConstraintViolation([.. path.Select(i => chain[i])], externalAnchor);
+
     // RFC 5280 §4.2.1.9 / §4.2.1.3 / §6.1.4, with OpenSSL's leniency for v1 certificates.
     private string? IssuerProblem(X509Certificate2 issuer, List<int> pathBelow)
     {
@@ -259,6 +276,11 @@ internal sealed class TrustAnchorPathBuilder
 
     private string? CheckIssuerExtensions(X509Certificate2 issuer, List<int> pathBelow)
     {
+        if (PathConstraints.UnknownCriticalExtension(issuer) is { } critical)
+        {
+            return $"it has a critical extension this validator does not implement ({critical})";
+        }
+
         X509BasicConstraintsExtension? basic = null;
         X509KeyUsageExtension? keyUsage = null;
         foreach (X509Extension ext in issuer.Extensions)
@@ -379,9 +401,12 @@ internal sealed class TrustAnchorPathBuilder
         return true;
     }
 
+    // Names are compared by their DER encoding, as OpenSSL's chain building does in practice (a CA
+    // that re-encodes its own name breaks its chain there too); a case-insensitive comparison of
+    // the rendered text would let a differently encoded name, or one that only renders the same,
+    // stand in for the issuer.
     private static bool SameName(X500DistinguishedName a, X500DistinguishedName b) =>
-        a.RawData.AsSpan().SequenceEqual(b.RawData) ||
-        string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+        a.RawData.AsSpan().SequenceEqual(b.RawData);
 
     public string Name(int index) => index == 0
         ? $"the leaf ('{chain[0].Subject}')"

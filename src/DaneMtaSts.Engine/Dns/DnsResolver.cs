@@ -27,7 +27,7 @@ namespace DaneMtaSts.Engine.Dns;
 /// </summary>
 public sealed class DnsResolver : IDnsResolver, IDisposable
 {
-    /// <summary>How many CNAME links are followed before giving up (verdicts.md: depth ≤ 8).</summary>
+    /// <summary>How many CNAME links are followed before giving up (docs/verdicts.md#cname: depth ≤ 8).</summary>
     public const int MaxCnameLinks = 8;
 
     /// <summary>EDNS UDP payload size recommended by DNS Flag Day 2020 (avoids IP fragmentation).</summary>

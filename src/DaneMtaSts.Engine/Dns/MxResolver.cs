@@ -3,7 +3,7 @@ using System.Net;
 
 namespace DaneMtaSts.Engine.Dns;
 
-/// <summary>What the MX lookup of a domain says about where its mail goes (verdicts.md, "Domain outcomes before any host").</summary>
+/// <summary>What the MX lookup of a domain says about where its mail goes (docs/verdicts.md#domain-outcomes).</summary>
 public enum MxResolutionKind
 {
     /// <summary>MX records name at least one usable host.</summary>
@@ -99,7 +99,7 @@ public sealed record MxResolution
     public IReadOnlyList<MxHost> CandidateHosts => [.. Hosts.Where(h => h.IsCandidate)];
 }
 
-/// <summary>Resolves a domain's MX hosts per RFC 5321 §5.1, RFC 7505 and verdicts.md.</summary>
+/// <summary>Resolves a domain's MX hosts per RFC 5321 §5.1, RFC 7505 and docs/verdicts.md#domain-outcomes.</summary>
 public static class MxResolver
 {
     /// <summary>How many host address lookups run at once for a large MX set.</summary>

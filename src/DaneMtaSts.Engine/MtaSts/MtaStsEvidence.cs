@@ -45,7 +45,7 @@ public sealed record MtaStsEvidence
 
     public required Dns.DnsRcode TxtRcode { get; init; }
 
-    /// <summary>The CNAME targets the TXT lookup followed (S2: delegated _mta-sts records); empty when none.</summary>
+    /// <summary>The CNAME targets the TXT lookup followed (docs/edge-cases.md#s2: delegated _mta-sts records); empty when none.</summary>
     public IReadOnlyList<string> TxtCnameChain { get; init; } = [];
 
     /// <summary>The STSv1 record text, if one was found.</summary>

@@ -4,7 +4,7 @@ using DaneMtaSts.Engine.Dns;
 namespace DaneMtaSts.Engine.MtaSts;
 
 /// <summary>
-/// MTA-STS policy discovery with the cache rules of RFC 8461 §5.1 as verdicts.md §MTA-STS 1–4 fixes
+/// MTA-STS policy discovery with the cache rules of RFC 8461 §5.1 as docs/verdicts.md#mta-sts-1 (TXT) and docs/verdicts.md#mta-sts-4 (cache) fix
 /// them: a cached policy survives DNS failures, a vanished TXT record and failed refetches until it
 /// expires; the same id extends it without HTTPS; a fetched mode none clears it.
 /// </summary>
@@ -75,7 +75,7 @@ public static class MtaStsResolver
             return Evidence(diagnosis, record, null, MtaStsPolicySource.None, null, null, MtaStsCacheAction.None, fetch);
         }
 
-        // §MTA-STS 1: a failed TXT lookup is temporary: it says nothing about the policy, the cache decides.
+        // docs/verdicts.md#mta-sts-1: a failed TXT lookup is temporary: it says nothing about the policy, the cache decides.
         if (txt.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed || txt.Rcode is not (DnsRcode.NoError or DnsRcode.NxDomain))
         {
             string diagnosis = $"The TXT lookup of {txtName} failed ({txt.Status}, {txt.Rcode}){(txt.Failure is null ? "" : ": " + txt.Failure.TrimEnd('.'))}.";
@@ -85,7 +85,7 @@ public static class MtaStsResolver
 
         if (txt.IsNxDomain || txt.Records.Count == 0)
         {
-            // §MTA-STS 4: TXT gone → keep an unexpired cached policy until max_age.
+            // docs/verdicts.md#mta-sts-4: TXT gone → keep an unexpired cached policy until max_age.
             string diagnosis = txt.IsNxDomain ? $"{txtName} does not exist (NXDOMAIN)." : $"{txtName} has no TXT record.";
             return KeepCachedOrNone(diagnosis + (cached is null ? " The domain publishes no MTA-STS policy." : ""), null);
         }

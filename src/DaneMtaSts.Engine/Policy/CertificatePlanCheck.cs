@@ -29,7 +29,7 @@ public sealed record CertificatePlanInput
     public string? Source { get; init; }
 }
 
-/// <summary>The offline verdict on a planned certificate (issue: check a rollover before it happens).</summary>
+/// <summary>The offline verdict on a planned certificate (docs/verdicts.md#offline-check).</summary>
 public sealed record CertificatePlanResult
 {
     public required string HostName { get; init; }

@@ -17,6 +17,9 @@ public sealed record ConnectorValidationResult
 
     public string? StatusText { get; init; }
 
+    /// <summary>The verdict's kind when nothing was sent; SmtpRefused / SmtpTemporaryFailure when the server refused the test message.</summary>
+    public FailureKind Kind { get; init; }
+
     public TransportSecurity? Security { get; init; }
 
     public string? MxHost { get; init; }
@@ -88,7 +91,7 @@ public static class ConnectorValidator
         {
             foreach (string recipient in recipients)
             {
-                results.Add(FromVerdict(connector, recipient, verdict, "Nothing was sent: the judged SMTP session is no longer open.") with { Outcome = Outcome.Queue, StatusCode = StatusCodes.SmtpFailure, StatusText = StatusCodes.TextFor(StatusCodes.SmtpFailure) });
+                results.Add(FromVerdict(connector, recipient, verdict, "Nothing was sent: the judged SMTP session is no longer open.") with { Outcome = Outcome.Queue, Kind = FailureKind.SmtpTemporaryFailure, StatusCode = FailureKinds.CodeOf(FailureKind.SmtpTemporaryFailure), StatusText = FailureKinds.TextOf(FailureKind.SmtpTemporaryFailure) });
             }
 
             return results;
@@ -106,6 +109,7 @@ public static class ConnectorValidator
                 Outcome = accepted ? Outcome.Deliver : sent.PermanentFailure ? Outcome.Reject : Outcome.Queue,
                 StatusCode = accepted ? null : EnhancedCode(sent),
                 StatusText = accepted ? null : sent.ReplyText ?? sent.Failure,
+                Kind = accepted ? FailureKind.None : sent.PermanentFailure ? FailureKind.SmtpRefused : FailureKind.SmtpTemporaryFailure,
                 Security = verdict.Security,
                 MxHost = host.Name,
                 Address = address.Address.ToString(),
@@ -129,6 +133,7 @@ public static class ConnectorValidator
         Outcome = verdict.Outcome,
         StatusCode = verdict.StatusCode,
         StatusText = verdict.StatusText,
+        Kind = verdict.Kind,
         Security = verdict.Security,
         MxHost = verdict.MxHost,
         Reason = reason,

@@ -45,6 +45,15 @@ public sealed record DryRunOptions
 
     /// <summary>How many STARTTLS probes may run at once.</summary>
     public int MaxConcurrentProbes { get; init; } = 32;
+
+    /// <summary>
+    /// -SkipSmtpProbe: no SMTP connection at all. What DNS (and the MTA-STS policy) decides stays
+    /// decided; what needs the served certificate or the STARTTLS offer is Indeterminate (ProbeSkipped).
+    /// </summary>
+    public bool SkipSmtpProbe { get; init; }
+
+    /// <summary>-SmtpProxy: probes and test messages go through this SOCKS5 proxy (null: direct).</summary>
+    public Socks5Proxy? SmtpProxy { get; init; }
 }
 
 /// <summary>
@@ -74,6 +83,13 @@ public sealed class DryRunSession : IDisposable
     public EvidenceGatherer Gatherer { get; }
 
     public SmtpCounters SmtpCounters { get; }
+
+    /// <summary>
+    /// True once some probe of this call reached port 25 (a TCP connection, through the proxy if one
+    /// is used): only then is a connect failure elsewhere the partner's (ConnectFailed), see
+    /// <see cref="JudgeOptions.Port25Reached"/>.
+    /// </summary>
+    public bool Port25Reached => SmtpCounters.ConnectionsOpened > 0;
 
     /// <summary>Builds a session; <paramref name="probes"/> defaults to fresh, cached STARTTLS probes.</summary>
     public static DryRunSession Create(DryRunOptions options, IMtaStsPolicyCache? policyCache, Func<SmtpProbeOptions, SmtpCounters, ISmtpProbeSource>? probes = null)
@@ -109,6 +125,7 @@ public sealed class DryRunSession : IDisposable
             DnssecValidation = options.DnssecValidation,
             TrustAnchors = anchors,
         });
+        var counters = new SmtpCounters();
         var probeOptions = new SmtpProbeOptions
         {
             Port = options.SmtpPort,
@@ -117,9 +134,12 @@ public sealed class DryRunSession : IDisposable
             ConnectTimeout = options.Timeout,
             CommandTimeout = options.Timeout,
             HandshakeTimeout = options.Timeout,
+            Proxy = options.SmtpProxy,
+            Counters = counters,
         };
-        var counters = new SmtpCounters();
-        ISmtpProbeSource source = probes?.Invoke(probeOptions, counters) ?? new CachingSmtpProbeSource(probeOptions, counters, options.MaxConcurrentProbes);
+        ISmtpProbeSource source = options.SkipSmtpProbe
+            ? new SkippedProbeSource(options.SmtpPort)
+            : probes?.Invoke(probeOptions, counters) ?? new CachingSmtpProbeSource(probeOptions, counters, options.MaxConcurrentProbes);
         MtaStsPolicyFetcher? fetcher = options.MtaSts
             ? new MtaStsPolicyFetcher(dns, new MtaStsFetchOptions { Port = options.HttpsPort, Timeout = options.Timeout, Trust = trust, AsOf = options.AsOf })
             : null;
@@ -192,9 +212,15 @@ public sealed class DryRunSession : IDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>The session's counters so far.</summary>
+    public DryRunSnapshot Snapshot() => DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters);
+
+    /// <summary>The session's counters when it ended (after the background QUITs); null until then.</summary>
+    public DryRunSnapshot? Final { get; private set; }
+
     /// <summary>
-    /// Ends the session: publishes its counters as <see cref="DryRunStatistics.Last"/>, ends the HTTPS
-    /// client and cancels DNS queries still in flight (e.g. after the caller cancelled).
+    /// Ends the session: keeps its counters as <see cref="Final"/>, ends the HTTPS client and cancels
+    /// DNS queries still in flight (e.g. after the caller cancelled).
     /// </summary>
     public void Dispose()
     {
@@ -207,7 +233,7 @@ public sealed class DryRunSession : IDisposable
 
         // Probes say QUIT in the background: let them finish (bounded) so nothing outlives the call.
         _quits?.WaitAll(TimeSpan.FromSeconds(5));
-        DryRunStatistics.Publish(DryRunSnapshot.From(_started, Dns.Counters, SmtpCounters));
+        Final = Snapshot();
         _fetcher?.Dispose();
         Dns.Dispose();
     }
@@ -250,12 +276,28 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
     public void Dispose() => _gate.Dispose();
 }
 
+/// <summary>-SkipSmtpProbe: every address is reported as not probed, and nothing is connected to.</summary>
+public sealed class SkippedProbeSource(int port) : ISmtpProbeSource
+{
+    public Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken) =>
+        Task.FromResult(new SmtpProbeResult
+        {
+            Address = address,
+            Port = port,
+            HostName = hostName,
+            Sni = sni,
+            Stage = SmtpProbeStage.Skipped,
+            Connected = false,
+            Failure = "not probed (-SkipSmtpProbe)",
+        });
+}
+
 /// <summary>What a user typed as a recipient domain, checked.</summary>
 public static class RecipientDomainInput
 {
     /// <summary>
     /// Accepts a domain or an e-mail address (the domain part is used); refuses IP literals,
-    /// "[host]" and "host:port" forms with a sentence saying why (edge S11).
+    /// "[host]" and "host:port" forms with a sentence saying why (docs/edge-cases.md#s11).
     /// </summary>
     public static string Parse(string? input)
     {

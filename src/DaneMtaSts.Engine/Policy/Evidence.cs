@@ -140,6 +140,9 @@ public sealed record AddressEvidence
 
     public bool PermanentSmtpFailure { get; init; }
 
+    /// <summary>The SOCKS5 proxy itself failed: nothing is known of this address.</summary>
+    public bool ProxyFailed { get; init; }
+
     /// <summary>The served chain, summarised (leaf first, as served).</summary>
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
 

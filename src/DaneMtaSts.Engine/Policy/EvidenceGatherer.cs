@@ -126,7 +126,7 @@ public sealed class EvidenceGatherer
             }
 
             // DANE applies to a smart host name as to an MX host; there is no MX RRset, so only the
-            // host's own address records decide (verdicts.md §Smart-host connectors).
+            // host's own address records decide (docs/verdicts.md#smart-hosts).
             tasks.Add(GatherHostAsync(smartHost, preference++, parentSecure: true, domain, RoutingKind.SmartHost, asOf, cancellationToken));
         }
 
@@ -350,6 +350,7 @@ public sealed class EvidenceGatherer
             Sni = probe.Sni,
             ProbeFailure = probe.Failure,
             PermanentSmtpFailure = probe.PermanentSmtpFailure,
+            ProxyFailed = probe.ProxyFailed,
             Chain = CertificateSummaries.Create(chain),
             Dane = dane,
             Pkix = pkix,

@@ -15,24 +15,33 @@ public sealed record HostVerdict
 
     public TransportSecurity? Security { get; init; }
 
-    public string? StatusCode { get; init; }
+    /// <summary>Why the host did not pass (None when it passed); code, text and TLS-RPT type derive from it.</summary>
+    public FailureKind Kind { get; init; }
 
-    public string? StatusText { get; init; }
+    public string? StatusCode => Passed ? null : FailureKinds.CodeOf(Kind);
+
+    public string? StatusText => Passed ? null : FailureKinds.TextOf(Kind);
+
+    /// <summary>True when this run could not decide the host (unreachable from here, probe skipped, DNSSEC unknown).</summary>
+    public bool Indeterminate => !Passed && FailureKinds.IsIndeterminate(Kind);
 
     /// <summary>The address that passed, or whose failure decided.</summary>
     public string? Address { get; init; }
 
     public required string Reason { get; init; }
 
-    /// <summary>The RFC 8460 result type of the failure, for TLS-RPT.</summary>
-    public TlsRptResultType? ResultType { get; init; }
+    /// <summary>The evidence's own words for the failure (a probe failure, a lookup failure), for host-level sentences.</summary>
+    internal string? ProbeDetail { get; init; }
 
-    public override string ToString() => Passed ? $"{Host}: pass ({Security})" : $"{Host}: {StatusCode} {Reason}";
+    /// <summary>The RFC 8460 result type of the failure, for TLS-RPT.</summary>
+    public TlsRptResultType? ResultType => Passed ? null : FailureKinds.ResultTypeOf(Kind);
+
+    public override string ToString() => Passed ? $"{Host}: pass ({Security})" : $"{Host}: {Kind} {StatusCode} {Reason}".Replace("  ", " ", StringComparison.Ordinal);
 }
 
 /// <summary>
 /// What Exchange Online would do with a message to one domain under one pair of modes, and why
-/// (verdicts.md §Result of one dry run). The first eleven properties are the contract scripts rely on.
+/// (docs/verdicts.md#result). The first eleven properties are the contract scripts rely on.
 /// </summary>
 public sealed record TlsPolicyResult
 {
@@ -46,12 +55,19 @@ public sealed record TlsPolicyResult
 
     public required MtaStsMode MtaStsMode { get; init; }
 
-    public required Outcome Outcome { get; init; }
+    /// <summary>What Exchange Online would do; derived from <see cref="Kind"/> (None: Deliver).</summary>
+    public Outcome Outcome => FailureKinds.OutcomeOf(Kind);
 
-    /// <summary>Enhanced status code for Queue/Reject; null for Deliver.</summary>
-    public string? StatusCode { get; init; }
+    /// <summary>Enhanced status code for Queue/Reject; null for Deliver and Indeterminate.</summary>
+    public string? StatusCode => FailureKinds.CodeOf(Kind);
 
-    public string? StatusText { get; init; }
+    public string? StatusText => FailureKinds.TextOf(Kind, Domain);
+
+    /// <summary>
+    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
+    /// StatusText and the TLS-RPT result type are derived from it.
+    /// </summary>
+    public required FailureKind Kind { get; init; }
 
     /// <summary>For Deliver: how the message would be protected; null otherwise.</summary>
     public TransportSecurity? Security { get; init; }
@@ -80,5 +96,7 @@ public sealed record TlsPolicyResult
 
     public override string ToString() => Outcome == Outcome.Deliver
         ? $"{Domain} [{TlsValidationMode}]: Deliver ({Security}) via {MxHost}"
-        : $"{Domain} [{TlsValidationMode}]: {Outcome} {StatusCode} {StatusText}";
+        : Outcome == Outcome.Indeterminate
+            ? $"{Domain} [{TlsValidationMode}]: Indeterminate ({Kind})"
+            : $"{Domain} [{TlsValidationMode}]: {Outcome} {StatusCode} {StatusText}";
 }

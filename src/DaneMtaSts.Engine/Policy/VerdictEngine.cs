@@ -21,10 +21,18 @@ public sealed record JudgeOptions
     public string? TlsDomain { get; init; }
 
     public string? ConnectorName { get; init; }
+
+    /// <summary>
+    /// True when this run (the whole cmdlet call, not only this domain) reached port 25 on some host.
+    /// Only then is a host whose every address fails at the connect stage the partner's failure
+    /// (ConnectFailed, 4.4.316); otherwise it is Unreachable (Indeterminate): the cause may be this
+    /// machine's network. A domain whose own evidence shows a connected address counts as reached.
+    /// </summary>
+    public bool Port25Reached { get; init; }
 }
 
 /// <summary>
-/// Mode × evidence → verdict, exactly as verdicts.md says. Pure: no network, no clock (every date
+/// Mode × evidence → verdict, exactly as docs/verdicts.md says. Pure: no network, no clock (every date
 /// was judged at the evidence's AsOf when it was gathered), so one gathering serves every mode.
 /// </summary>
 public static class VerdictEngine
@@ -39,6 +47,7 @@ public static class VerdictEngine
     {
         private readonly bool _daneOn = options.SmtpDaneMode != SmtpDaneMode.None;
         private readonly bool _mandatory = options.SmtpDaneMode == SmtpDaneMode.Mandatory;
+        private readonly bool _port25Reached = options.Port25Reached || ev.Hosts.Any(h => h.Addresses.Any(a => a.Connected));
         private readonly List<string> _warnings = [];
 
         // Preference order (RFC 5321 §5.1), whatever order the evidence lists the hosts in; the
@@ -56,10 +65,10 @@ public static class VerdictEngine
 
             if (_hosts.Count == 0)
             {
-                return Result(Outcome.Queue, StatusCodes.DnsQueryFailed, null, null, "No host to deliver to was found.", [], "no-policy-found");
+                return Result(FailureKind.NoHostFound, null, null, Facts(), [], "no-policy-found");
             }
 
-            // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, edge S9):
+            // DANE takes precedence over MTA-STS for the whole domain (RFC 8461 §2, docs/verdicts.md#precedence, docs/edge-cases.md#s9):
             // MTA-STS is considered only when no host has secure, usable TLSA.
             bool anyDane = _daneOn && _hosts.Any(h => h.DaneApplicable && EffectiveTlsa(h) == TlsaState.Usable);
             MtaStsPolicy? policy = ev.MtaSts.Policy;
@@ -95,22 +104,14 @@ public static class VerdictEngine
                 }
                 else
                 {
-                    verdicts.Add(new HostVerdict
-                    {
-                        Host = host.Name,
-                        Passed = false,
-                        Candidate = false,
-                        Reason = $"{host.Name} does not match the MTA-STS policy's mx patterns ({string.Join(", ", policy!.Mx)}), so it is not tried.",
-                        ResultType = TlsRptResultType.ValidationFailure,
-                    });
+                    verdicts.Add(Fail(host, FailureKind.StsMxMismatch, Facts(host) with { Names = policy!.Mx, HostLevel = true }) with { Candidate = false });
                 }
             }
 
             if (enforce && candidates.Count == 0)
             {
-                string code = StatusCodes.MtaStsMxMismatch;
-                string reason = $"The MTA-STS policy of {ev.Domain} (mode enforce, id {ev.MtaSts.PolicyId}) allows only MX hosts matching {string.Join(", ", policy!.Mx)}, and none of {string.Join(", ", _hosts.Select(h => h.Name))} matches: fix the policy's mx lines or the MX records.";
-                return Result(Outcome.Queue, code, null, _hosts[0].Name, reason, verdicts, policyType);
+                return Result(FailureKind.StsMxMismatch, null, _hosts[0].Name,
+                    Facts() with { Subject = ev.MtaSts.PolicyId, Names = policy!.Mx, OtherNames = [.. _hosts.Select(h => h.Name)] }, verdicts, policyType);
             }
 
             HostVerdict? first = null;
@@ -124,7 +125,9 @@ public static class VerdictEngine
                     string reason = verdict.Reason;
                     if (!ReferenceEquals(first, verdict))
                     {
-                        reason += $" (The more preferred {first.Host} failed: {first.StatusCode} {first.Reason})";
+                        reason += first.Indeterminate
+                            ? $" (The more preferred {first.Host} could not be decided from here, and Exchange Online may deliver through it instead: {first.Reason})"
+                            : $" (The more preferred {first.Host} failed: {first.StatusCode} {first.Reason})";
                     }
 
                     if (testing)
@@ -135,20 +138,24 @@ public static class VerdictEngine
                     verdicts.AddRange(candidates.SkipWhile(h => !ReferenceEquals(h, host)).Skip(1)
                         .Select(h => JudgeHost(h, enforce))
                         .Select(v => v with { Reason = "Not needed: a more preferred host passed. " + v.Reason }));
-                    return Result(Outcome.Deliver, null, verdict.Security, host.Name, reason, verdicts, policyType);
+                    return Result(FailureKind.None, verdict.Security, host.Name, reason, verdicts, policyType);
                 }
             }
 
-            // No host passed: the most preferred host's failure decides (Exchange Online queues and
-            // retries, trying the secondary MX hosts each time).
-            HostVerdict decisive = first!;
+            // No host passed. A host this run could not decide (unreachable from here, probe skipped,
+            // DNSSEC unknown) might pass at Exchange Online, so the verdict is Indeterminate, decided
+            // by the most preferred such host. Otherwise the most preferred host's failure decides
+            // (Exchange Online queues and retries, trying the secondary MX hosts each time).
+            HostVerdict decisive = verdicts.Where(v => v.Candidate).FirstOrDefault(v => v.Indeterminate) ?? first!;
             string why = decisive.Reason;
             if (candidates.Count > 1)
             {
-                why += $" The other {candidates.Count - 1} host(s) failed too.";
+                why += decisive.Indeterminate
+                    ? $" None of the {candidates.Count} host(s) passed."
+                    : $" The other {candidates.Count - 1} host(s) failed too.";
             }
 
-            return Result(Outcome.Queue, decisive.StatusCode, null, decisive.Host, why, verdicts, policyType);
+            return Result(decisive.Kind, null, decisive.Host, why, verdicts, policyType);
         }
 
         private void AddGeneralWarnings()
@@ -193,7 +200,7 @@ public static class VerdictEngine
             }
         }
 
-        // Edge T13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
+        // docs/edge-cases.md#t13: a DANE-TA match depends on the dates of the chain below the anchor, so warn
         // before it stops matching; a DANE-EE match never expires by date. The instant comes from
         // the DANE check itself (DaneResult.ValidUntil: the earliest NotAfter on the matching path),
         // not from the served list, which may be padded or unordered (RFC 7671 §5.2.1). Only when
@@ -223,22 +230,26 @@ public static class VerdictEngine
         private TlsPolicyResult? JudgeDomainLookup()
         {
             MxEvidence mx = ev.Mx;
-            return mx.Outcome switch
+            FailureKind kind = mx.Outcome switch
             {
-                MxOutcome.NxDomain => Result(Outcome.Reject, StatusCodes.DomainDoesNotExist, null, null,
-                    $"{ev.Domain} does not exist (NXDOMAIN{StatusWord(mx.Status)}); the message is returned at once.", [], "no-policy-found"),
-                MxOutcome.NullMx => Result(Outcome.Reject, StatusCodes.NullMx, null, null,
-                    $"{ev.Domain} publishes a Null MX (MX 0 \".\", RFC 7505): it accepts no mail; the message is returned at once.", [], "no-policy-found"),
-                MxOutcome.NoMailHost => Result(Outcome.Reject, StatusCodes.NoMailHost, null, null,
-                    $"{ev.Domain} exists but has neither MX nor address records: there is no host to deliver to (RFC 5321 §5.1).", [], "no-policy-found"),
-                MxOutcome.Bogus when _daneOn => Result(Outcome.Queue, StatusCodes.DnssecInvalid, null, null,
-                    (mx.Failure ?? $"The MX lookup of {ev.Domain} is DNSSEC-bogus: the resolver answers SERVFAIL, and only with checking disabled does it answer.") +
-                    " The zone's signatures do not validate; with DANE on, mail waits until they do.", [], "no-policy-found", TlsRptResultType.DnssecInvalid),
-                MxOutcome.Bogus or MxOutcome.Failed => Result(Outcome.Queue, StatusCodes.DnsQueryFailed, null, null,
-                    mx.Failure ?? $"The MX lookup of {ev.Domain} failed.", [], "no-policy-found"),
-                _ => null,
+                MxOutcome.NxDomain => FailureKind.DomainNotFound,
+                MxOutcome.NullMx => FailureKind.NullMx,
+                MxOutcome.NoMailHost => FailureKind.NoMailHost,
+                MxOutcome.Bogus when _daneOn => FailureKind.DnssecBogus,
+                MxOutcome.Bogus or MxOutcome.Failed => FailureKind.DnsLookupFailed,
+                _ => FailureKind.None,
             };
+            return kind == FailureKind.None
+                ? null
+                : Result(kind, null, null, Facts() with { Detail = mx.Failure, Authenticated = mx.Status == DnsSecStatus.Secure }, [], "no-policy-found");
         }
+
+        private FailureFacts Facts(HostEvidence? host = null, AddressEvidence? address = null) => new()
+        {
+            Domain = ev.Domain,
+            Host = host?.Name,
+            Address = address?.Address.ToString(),
+        };
 
         /// <summary>
         /// With DANE on, a verdict depends on the DNSSEC status of the MX, address and TLSA answers
@@ -280,17 +291,14 @@ public static class VerdictEngine
 
             string what = string.Join(", ", unknown.Select(u => u.What).Distinct(StringComparer.Ordinal));
             string? why = unknown.Select(u => u.Why).FirstOrDefault(w => w is not null);
-            string reason = $"The DNSSEC status of {what} could not be established{(why is null ? "." : ": " + why.TrimEnd('.') + ".")} " +
-                "Exchange Online validates DNSSEC itself, so with DANE on its verdict depends on it. To find out, use a resolver that passes DNSSEC records (RRSIG, DS, DNSKEY, NSEC), " +
-                "DNS over HTTPS (-DnsServer https://…/dns-query), or -DnssecValidation Local.";
-            return Result(Outcome.Indeterminate, null, null, null, reason, [], "no-policy-found") with { DnssecValidatedBy = DnssecValidator.None };
+            string detail = why is null ? what : $"{what}: {why.TrimEnd('.')}";
+            return Result(FailureKind.DnssecIndeterminate, null, null, Facts() with { Detail = detail }, [], "no-policy-found") with { DnssecValidatedBy = DnssecValidator.None };
         }
 
         // Applicability texts are written to follow "but"; standing alone they need a capital.
         private static string AsSentence(string text) =>
             text.StartsWith("the ", StringComparison.Ordinal) ? "The " + text[4..] : text;
 
-        private static string StatusWord(DnsSecStatus status) => status == DnsSecStatus.Secure ? ", DNSSEC-authenticated" : "";
 
         private HostVerdict JudgeHost(HostEvidence host, bool stsEnforce)
         {
@@ -299,13 +307,13 @@ public static class VerdictEngine
             {
                 if (host.AddressStatus == DnsSecStatus.Bogus && _daneOn)
                 {
-                    return Fail(host, StatusCodes.DnssecInvalid, $"The address lookup of {host.Name} is DNSSEC-bogus. {host.AddressFailure}".TrimEnd(), TlsRptResultType.DnssecInvalid);
+                    return Fail(host, FailureKind.DnssecBogus, Facts(host) with { Detail = host.AddressFailure });
                 }
 
                 string detail = host.AddressFailure ?? (host.AddressRcode == DnsRcodeSummary.NxDomain
                     ? $"{host.Name} does not exist (NXDOMAIN)."
                     : $"{host.Name} has no A or AAAA records.");
-                return Fail(host, StatusCodes.DnsQueryFailed, $"The address lookup of {host.Name} failed: {detail}", null);
+                return Fail(host, FailureKind.DnsLookupFailed, Facts(host) with { Detail = detail });
             }
 
             // 2. What DANE demands of this host.
@@ -318,8 +326,7 @@ public static class VerdictEngine
                 {
                     if (_mandatory)
                     {
-                        return Fail(host, StatusCodes.DnssecInvalid,
-                            $"SmtpDaneMode Mandatory needs DNSSEC, but {host.DaneApplicability}", TlsRptResultType.DaneRequired);
+                        return Fail(host, FailureKind.DnssecInsecure, Facts(host) with { Detail = host.DaneApplicability });
                     }
 
                     daneNote = AsSentence(host.DaneApplicability);
@@ -329,16 +336,15 @@ public static class VerdictEngine
                     switch (EffectiveTlsa(host))
                     {
                         case TlsaState.LookupFailed:
-                            return Fail(host, StatusCodes.DnssecInvalid,
-                                $"The TLSA lookup for {host.TlsaBaseName ?? host.Name} failed ({host.TlsaFailure ?? host.TlsaStatus?.ToString()}); a host whose DANE status is unknown is never used without it.", TlsRptResultType.DnssecInvalid);
+                            return Fail(host, FailureKind.TlsaLookupFailed,
+                                Facts(host) with { Subject = host.TlsaBaseName ?? host.Name, Detail = host.TlsaFailure ?? host.TlsaStatus?.ToString() });
                         case TlsaState.Usable:
                             requireDane = true;
                             break;
                         case TlsaState.UnusableOnly:
                             if (_mandatory)
                             {
-                                return Fail(host, StatusCodes.TlsaInvalid,
-                                    $"{host.Name} publishes only unusable TLSA records ({string.Join("; ", host.TlsaRecords)}), so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", TlsRptResultType.DaneRequired);
+                                return Fail(host, FailureKind.NoUsableTlsa, Facts(host) with { Names = [.. host.TlsaRecords.Select(r => r.ToString())] });
                             }
 
                             requireTls = true;
@@ -347,8 +353,7 @@ public static class VerdictEngine
                         default:
                             if (_mandatory)
                             {
-                                return Fail(host, StatusCodes.TlsaInvalid,
-                                    $"{host.Name} is DNSSEC-signed but publishes no TLSA record at {host.TlsaOwnerName}, so it cannot be DANE-authenticated as SmtpDaneMode Mandatory requires.", TlsRptResultType.DaneRequired);
+                                return Fail(host, FailureKind.NoUsableTlsa, Facts(host) with { Subject = host.TlsaOwnerName });
                             }
 
                             daneNote = $"{host.Name} is DNSSEC-signed but has no TLSA records.";
@@ -366,7 +371,7 @@ public static class VerdictEngine
                 {
                     if (failures.Count > 0)
                     {
-                        v = v with { Reason = v.Reason + $" ({failures.Count} other address(es) failed: {string.Join("; ", failures.Select(f => $"{f.Address}: {f.StatusCode}"))})" };
+                        v = v with { Reason = v.Reason + $" ({failures.Count} other address(es) failed: {string.Join("; ", failures.Select(f => $"{f.Address}: {f.StatusCode ?? f.Kind.ToString()}"))})" };
                     }
 
                     return v;
@@ -375,7 +380,15 @@ public static class VerdictEngine
                 failures.Add(v);
             }
 
-            return failures.OrderByDescending(f => Rank(f.StatusCode)).First();
+            HostVerdict worst = failures.OrderByDescending(f => FailureKinds.Rank(f.Kind)).First();
+            if (failures.Count > 1 && worst.Kind is FailureKind.Unreachable or FailureKind.ConnectFailed)
+            {
+                // Every address failed to connect: one sentence for the host, naming each address.
+                string each = string.Join("; ", failures.Select(f => $"{f.Address}: {f.ProbeDetail}"));
+                worst = Fail(host, worst.Kind, Facts(host) with { Detail = each }) with { ProbeDetail = each };
+            }
+
+            return worst;
         }
 
         // When every address of a host fails, the most telling failure is reported: a TLS or
@@ -389,43 +402,48 @@ public static class VerdictEngine
                 ? TlsaState.LookupFailed
                 : host.Tlsa;
 
-        private static int Rank(string? code) => code switch
-        {
-            StatusCodes.ConnectionFailed => 0,
-            StatusCodes.SmtpFailure => 1,
-            StatusCodes.DnsQueryFailed => 2,
-            _ => 3,
-        };
 
         private HostVerdict JudgeAddress(HostEvidence host, AddressEvidence a, bool requireDane, bool requireTls, bool stsEnforce, string daneNote)
         {
             string at = $"{host.Name} [{a.Address}]";
+            FailureFacts facts = Facts(host, a) with { Detail = a.ProbeFailure };
+            if (a.Stage == SmtpProbeStage.Skipped)
+            {
+                string needed = requireDane ? "the certificate, to match it against the TLSA records"
+                    : requireTls ? "whether it offers STARTTLS"
+                    : stsEnforce ? "the certificate, for the MTA-STS enforce policy"
+                    : "whether it accepts the connection and offers STARTTLS";
+                return Fail(host, FailureKind.ProbeSkipped, facts with { Detail = needed }, a);
+            }
+
+            if (a.ProxyFailed)
+            {
+                return Fail(host, FailureKind.ProxyFailed, facts, a);
+            }
+
             if (!a.Connected || a.Stage == SmtpProbeStage.Connect)
             {
-                return Fail(host, StatusCodes.ConnectionFailed, $"{at}: {a.ProbeFailure ?? "the connection failed."}", null, a);
+                return Fail(host, _port25Reached ? FailureKind.ConnectFailed : FailureKind.Unreachable, facts, a);
             }
 
             if (a.Stage is SmtpProbeStage.Banner or SmtpProbeStage.Ehlo)
             {
-                return Fail(host, StatusCodes.SmtpFailure, $"{at}: {a.ProbeFailure ?? "the SMTP session failed before STARTTLS."}", null, a);
+                return Fail(host, a.PermanentSmtpFailure ? FailureKind.SmtpRefused : FailureKind.SmtpTemporaryFailure, facts, a);
             }
 
             if (a.Stage == SmtpProbeStage.Cancelled)
             {
-                return Fail(host, StatusCodes.SmtpFailure, $"{at}: the probe was cancelled.", null, a);
+                return Fail(host, FailureKind.SmtpTemporaryFailure, facts with { Detail = "the probe was cancelled." }, a);
             }
 
             bool tls = a.TlsEstablished;
-            string tlsFailure = !a.StartTlsOffered
-                ? "does not offer STARTTLS"
-                : $"offers STARTTLS but the TLS session failed ({a.ProbeFailure})";
+            FailureKind noTls = a.StartTlsOffered ? FailureKind.HandshakeFailed : FailureKind.StartTlsNotOffered;
 
             if (requireDane || requireTls)
             {
                 if (!tls)
                 {
-                    string why = requireDane ? "it publishes usable TLSA records, so TLS is required" : "it publishes TLSA records, so TLS is required";
-                    return Fail(host, StatusCodes.StartTlsNotSupported, $"{at} {tlsFailure}, but {why} (RFC 7672 §2.2); plaintext is never used.", TlsRptResultType.StartTlsNotSupported, a);
+                    return Fail(host, noTls, facts with { Requirement = requireDane ? TlsRequirement.UsableTlsa : TlsRequirement.UnusableTlsa }, a);
                 }
             }
 
@@ -437,14 +455,7 @@ public static class VerdictEngine
                 if (dane is null || !dane.Authenticated)
                 {
                     DaneFailure failure = dane?.Failure ?? DaneFailure.NoMatch;
-                    string detail = dane?.Detail ?? "the served chain was not checked against the TLSA records.";
-                    TlsRptResultType resultType = failure switch
-                    {
-                        DaneFailure.Expired => TlsRptResultType.CertificateExpired,
-                        DaneFailure.NameMismatch => TlsRptResultType.CertificateHostMismatch,
-                        _ => TlsRptResultType.TlsaInvalid,
-                    };
-                    return Fail(host, StatusCodes.ForDaneFailure(failure), $"{at}: {detail}", resultType, a);
+                    return Fail(host, FailureKinds.ForDaneFailure(failure), facts with { Detail = dane?.Detail }, a);
                 }
 
                 security = TransportSecurity.Dane;
@@ -455,20 +466,13 @@ public static class VerdictEngine
             {
                 if (!tls)
                 {
-                    return Fail(host, StatusCodes.MtaStsCertificateInvalid, $"{at} {tlsFailure}, but the MTA-STS policy of {ev.Domain} is in enforce mode (RFC 8461 §5).", TlsRptResultType.StartTlsNotSupported, a);
+                    return Fail(host, FailureKind.StsStartTlsNotOffered, facts with { StartTlsOffered = a.StartTlsOffered }, a);
                 }
 
                 PkixResult? pkix = a.Pkix;
                 if (pkix is null || !pkix.Valid)
                 {
-                    TlsRptResultType type = pkix?.Failure switch
-                    {
-                        PkixFailure.NameMismatch => TlsRptResultType.CertificateHostMismatch,
-                        PkixFailure.Expired => TlsRptResultType.CertificateExpired,
-                        _ => TlsRptResultType.CertificateNotTrusted,
-                    };
-                    return Fail(host, StatusCodes.MtaStsCertificateInvalid,
-                        $"{at}: the certificate is not valid for {host.Name} as the MTA-STS enforce policy of {ev.Domain} requires: {pkix?.Detail ?? "no certificate was checked."}", type, a);
+                    return Fail(host, FailureKinds.ForStsCertificate(pkix?.Failure), facts with { Detail = pkix?.Detail }, a);
                 }
 
                 security = TransportSecurity.MtaSts;
@@ -497,7 +501,7 @@ public static class VerdictEngine
             {
                 if (!tls)
                 {
-                    return Fail(host, StatusCodes.StartTlsNotSupported, $"{at} {tlsFailure}, but the connector's TlsSettings {level} requires TLS.", TlsRptResultType.StartTlsNotSupported, a);
+                    return Fail(host, noTls, facts with { Requirement = TlsRequirement.TlsSettings, TlsSettings = level }, a);
                 }
 
                 if (level == TlsAuthLevel.CertificateValidation && security != TransportSecurity.Dane)
@@ -506,7 +510,7 @@ public static class VerdictEngine
                     bool chainOk = pkix is not null && (pkix.Valid || pkix.Failure == PkixFailure.NameMismatch);
                     if (!chainOk)
                     {
-                        return Fail(host, StatusCodes.CertificateValidationFailed, $"{at}: the connector's TlsSettings CertificateValidation needs a trusted certificate chain: {pkix?.Detail ?? "none was checked."}", TlsRptResultType.CertificateNotTrusted, a);
+                        return Fail(host, FailureKind.CertificateValidationFailed, facts with { TlsSettings = level, Detail = pkix?.Detail }, a);
                     }
                 }
                 else if (level == TlsAuthLevel.DomainValidation)
@@ -514,7 +518,8 @@ public static class VerdictEngine
                     PkixResult? pkix = a.TlsDomainPkix;
                     if (pkix is null || !pkix.Valid)
                     {
-                        return Fail(host, StatusCodes.CertificateValidationFailed, $"{at}: the connector's TlsSettings DomainValidation needs a trusted certificate for {options.TlsDomain}: {pkix?.Detail ?? "none was checked."}", pkix?.Failure == PkixFailure.NameMismatch ? TlsRptResultType.CertificateHostMismatch : TlsRptResultType.CertificateNotTrusted, a);
+                        return Fail(host, pkix?.Failure == PkixFailure.NameMismatch ? FailureKind.TlsDomainMismatch : FailureKind.CertificateValidationFailed,
+                            facts with { TlsSettings = level, Subject = options.TlsDomain, Detail = pkix?.Detail }, a);
                     }
                 }
             }
@@ -557,24 +562,30 @@ public static class VerdictEngine
 
             sb.Append(pass is not null
                 ? " Under enforce it would still be delivered."
-                : $" Under enforce it would be queued: {firstFail!.StatusCode} {firstFail.Reason}");
+                : firstFail!.Indeterminate
+                    ? $" Whether enforce would deliver it could not be established: {firstFail.Reason}"
+                    : $" Under enforce it would be queued: {firstFail.StatusCode} {firstFail.Reason}");
             return sb.ToString();
         }
 
-        private static HostVerdict Fail(HostEvidence host, string code, string reason, TlsRptResultType? type, AddressEvidence? address = null) => new()
+        // Every failed host is built here: the kind decides code, text and TLS-RPT type, and the
+        // sentence is rendered from the kind and its facts (VerdictText).
+        private static HostVerdict Fail(HostEvidence host, FailureKind kind, FailureFacts facts, AddressEvidence? address = null) => new()
         {
             Host = host.Name,
             Passed = false,
-            StatusCode = code,
-            StatusText = StatusCodes.TextFor(code),
+            Kind = kind,
             Address = address?.Address.ToString(),
-            Reason = reason,
-            ResultType = type,
+            Reason = VerdictText.Render(kind, facts),
+            ProbeDetail = facts.Detail,
         };
 
-        private TlsPolicyResult Result(Outcome outcome, string? code, TransportSecurity? security, string? mxHost, string reason, IReadOnlyList<HostVerdict> hosts, string policyType, TlsRptResultType? domainType = null)
+        private TlsPolicyResult Result(FailureKind kind, TransportSecurity? security, string? mxHost, FailureFacts facts, IReadOnlyList<HostVerdict> hosts, string policyType) =>
+            Result(kind, security, mxHost, VerdictText.Render(kind, facts), hosts, policyType);
+
+        private TlsPolicyResult Result(FailureKind kind, TransportSecurity? security, string? mxHost, string reason, IReadOnlyList<HostVerdict> hosts, string policyType)
         {
-            _ = domainType;
+            Outcome outcome = FailureKinds.OutcomeOf(kind);
             return new TlsPolicyResult
             {
                 Domain = ev.Domain,
@@ -582,9 +593,7 @@ public static class VerdictEngine
                 TlsValidationMode = Connectors.OutboundConnector.DeriveTlsValidationMode(options.SmtpDaneMode, options.MtaStsMode),
                 SmtpDaneMode = options.SmtpDaneMode,
                 MtaStsMode = options.MtaStsMode,
-                Outcome = outcome,
-                StatusCode = outcome == Outcome.Deliver ? null : code,
-                StatusText = outcome == Outcome.Deliver || code is null ? null : StatusCodes.TextFor(code, ev.Domain),
+                Kind = kind,
                 Security = outcome == Outcome.Deliver ? security : null,
                 MxHost = mxHost,
                 Reason = reason,

@@ -45,14 +45,15 @@ public sealed record TlsRptReport
 /// <summary>
 /// Turns dry-run results into RFC 8460 aggregate reports, one per policy domain. Each result counts
 /// as one session: Deliver is a successful session, Queue a failed one whose result type comes
-/// from the failure (§4.3). Reject (no such domain, Null MX) is not a TLS session and is left out.
+/// from the failure's <see cref="FailureKind"/> (§4.3). Reject (no such domain, Null MX) is not a TLS
+/// session, and Indeterminate is not the partner's failure (this run could not tell): both are left out.
 /// </summary>
 public static class TlsRptReportBuilder
 {
     public static IReadOnlyList<TlsRptReport> Build(IEnumerable<TlsPolicyResult> results, TlsRptReportOptions options)
     {
         var reports = new List<TlsRptReport>();
-        foreach (var group in results.Where(r => r.Outcome != Outcome.Reject).GroupBy(r => r.Domain, StringComparer.OrdinalIgnoreCase))
+        foreach (var group in results.Where(r => r.Outcome is Outcome.Deliver or Outcome.Queue).GroupBy(r => r.Domain, StringComparer.OrdinalIgnoreCase))
         {
             reports.Add(BuildOne(group.Key, group.ToList(), options));
         }
@@ -190,24 +191,11 @@ public static class TlsRptReportBuilder
         r.Hosts.FirstOrDefault(h => !h.Passed && h.Candidate && string.Equals(h.Host, r.MxHost, StringComparison.OrdinalIgnoreCase))
         ?? r.Hosts.FirstOrDefault(h => !h.Passed && h.Candidate);
 
-    private static TlsRptResultType ResultType(TlsPolicyResult r, HostVerdict? host)
-    {
-        if (host?.ResultType is { } t)
-        {
-            return t;
-        }
-
-        return r.StatusCode switch
-        {
-            StatusCodes.StartTlsNotSupported => TlsRptResultType.StartTlsNotSupported,
-            StatusCodes.CertificateExpired => TlsRptResultType.CertificateExpired,
-            StatusCodes.TlsaInvalid => TlsRptResultType.TlsaInvalid,
-            StatusCodes.DnssecInvalid => TlsRptResultType.DnssecInvalid,
-            StatusCodes.CertificateHostMismatch => TlsRptResultType.CertificateHostMismatch,
-            StatusCodes.MtaStsCertificateInvalid => TlsRptResultType.CertificateNotTrusted,
-            _ => TlsRptResultType.ValidationFailure,
-        };
-    }
+    // The kind that decided: the decisive host's when it names the same failure, else the domain's.
+    private static TlsRptResultType ResultType(TlsPolicyResult r, HostVerdict? host) =>
+        (host is not null && host.Kind == r.Kind ? host.ResultType : null)
+        ?? FailureKinds.ResultTypeOf(r.Kind)
+        ?? TlsRptResultType.ValidationFailure;
 
     private static IReadOnlyList<string> PolicyStrings(TlsPolicyResult r)
     {

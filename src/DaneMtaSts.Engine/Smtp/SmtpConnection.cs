@@ -70,34 +70,65 @@ internal sealed class SmtpConnection : IAsyncDisposable
 #pragma warning disable CA5359 // Do not disable certificate validation — justified above
         client.ServerCertificateValidationCallback = capture.Accept;
 #pragma warning restore CA5359
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var connection = new SmtpConnection(socket, client, conversation, options, stopwatch);
         var endPoint = new IPEndPoint(address, options.Port);
         string? tlsProtocol = null;
         string? cipherSuite = null;
 
         using var clock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         conversation.Clock = clock;
+        conversation.Enter(SmtpPhase.Connect);
+        IPEndPoint? proxyEndPoint = null;
+        string? proxyFailure = null;
+        if (options.Proxy is { } proxy)
+        {
+            (proxyEndPoint, proxyFailure) = await ResolveProxyAsync(proxy, clock.Token, cancellationToken);
+        }
+
+        var socket = new Socket((proxyEndPoint ?? endPoint).AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var connection = new SmtpConnection(socket, client, conversation, options, stopwatch);
         try
         {
-            conversation.Enter(SmtpPhase.Connect);
             options.Counters?.CountConnectAttempt();
+            if (proxyFailure is not null)
+            {
+                connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, proxyFailure, connected: false, capture, null, null) with { ProxyFailed = true };
+                await connection.DisposeAsync();
+                return connection;
+            }
+
+            var progress = new Socks5Progress();
             try
             {
-                await socket.ConnectAsync(endPoint, clock.Token);
+                if (proxyEndPoint is null)
+                {
+                    await socket.ConnectAsync(endPoint, clock.Token);
+                }
+                else
+                {
+                    await Socks5Client.ConnectAsync(socket, proxyEndPoint, options.Proxy!, endPoint, progress, clock.Token);
+                }
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is SocketException or Socks5Exception or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                string failure = ex is SocketException se
-                    ? $"TCP connection to {Format(endPoint)} failed: {DescribeSocketError(se)}"
-                    : $"no TCP connection to {Format(endPoint)} within {Seconds(options.ConnectTimeout)}";
-                connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, failure, connected: false, capture, null, null);
+                // Whose fault: a target the proxy could not reach is a connect failure like a direct
+                // one; a proxy that cannot be reached, refuses us or breaks the protocol says nothing
+                // about the target. A timeout after the CONNECT request is the target's connect.
+                bool proxyFault = ex is Socks5Exception { IsTargetFailure: false } || (ex is OperationCanceledException && proxyEndPoint is not null && !progress.ConnectRequested);
+                string via = proxyEndPoint is null ? "" : $" through the SOCKS5 proxy {options.Proxy}";
+                string failure = ex switch
+                {
+                    SocketException se => $"TCP connection to {Format(endPoint)} failed: {DescribeSocketError(se)}",
+                    Socks5Exception se => se.Message,
+                    _ when proxyFault => $"the SOCKS5 proxy {options.Proxy} did not answer within {Seconds(options.ConnectTimeout)}",
+                    _ => $"no TCP connection to {Format(endPoint)}{via} within {Seconds(options.ConnectTimeout)}",
+                };
+                connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, failure, connected: false, capture, null, null) with { ProxyFailed = proxyFault };
                 await connection.DisposeAsync();
                 return connection;
             }
 
             options.Counters?.CountConnectionOpened();
-            conversation.Note($"TCP connected to {Format(endPoint)}");
+            conversation.Note(proxyEndPoint is null ? $"TCP connected to {Format(endPoint)}" : $"connected to {Format(endPoint)} through the SOCKS5 proxy {options.Proxy}");
 
             // MailKit gets a stream that does not own the socket: when MailKit gives up on a reply
             // it disposes its stream, and we still want to say QUIT on the plaintext socket.
@@ -143,6 +174,27 @@ internal sealed class SmtpConnection : IAsyncDisposable
         finally
         {
             conversation.Clock = null;
+        }
+    }
+
+    // The proxy's own name is the user's, not a partner's: the system resolver may resolve it.
+    private static async Task<(IPEndPoint? EndPoint, string? Failure)> ResolveProxyAsync(Socks5Proxy proxy, CancellationToken clock, CancellationToken caller)
+    {
+        if (IPAddress.TryParse(proxy.Host, out IPAddress? literal))
+        {
+            return (new IPEndPoint(literal, proxy.Port), null);
+        }
+
+        try
+        {
+            IPAddress[] found = await System.Net.Dns.GetHostAddressesAsync(proxy.Host, clock);
+            return found.Length == 0
+                ? (null, $"the SOCKS5 proxy name {proxy.Host} has no address")
+                : (new IPEndPoint(found[0], proxy.Port), null);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !caller.IsCancellationRequested)
+        {
+            return (null, $"the SOCKS5 proxy name {proxy.Host} could not be resolved: {ex.Message}");
         }
     }
 

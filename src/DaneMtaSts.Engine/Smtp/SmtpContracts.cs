@@ -14,6 +14,9 @@ public enum SmtpProbeStage
     StartTls,
     Handshake,
     Cancelled,
+
+    /// <summary>No probe was made (-SkipSmtpProbe): nothing is known of what the address serves.</summary>
+    Skipped,
 }
 
 /// <summary>Timeouts and names of a probe.</summary>
@@ -30,6 +33,9 @@ public sealed record SmtpProbeOptions
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The SOCKS5 proxy every connection goes through (null: direct). Names are never sent to it, only addresses.</summary>
+    public Socks5Proxy? Proxy { get; init; }
 
     /// <summary>Where the prober counts connections and handshakes (the benchmark reads it); null: not counted.</summary>
     public SmtpCounters? Counters { get; init; }
@@ -116,6 +122,12 @@ public sealed record SmtpProbeResult
 
     /// <summary>True when the failure is a permanent SMTP reply (5xx banner or EHLO).</summary>
     public bool PermanentSmtpFailure { get; init; }
+
+    /// <summary>
+    /// True when the SOCKS5 proxy itself failed (unreachable, refused our credentials, stalled, or
+    /// answered outside RFC 1928): nothing is known of the target (Stage is Connect).
+    /// </summary>
+    public bool ProxyFailed { get; init; }
 
     public TimeSpan Elapsed { get; init; }
 

@@ -52,9 +52,13 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 16;
 
-    /// <summary>Write $true/$false per result (Outcome -eq 'Deliver') instead of objects.</summary>
+    /// <summary>Write $true/$false per result (Outcome -eq 'Deliver') instead of objects; Indeterminate is $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    /// <summary>No SMTP connection at all: decide what DNS (and MTA-STS) decides; the rest is Indeterminate.</summary>
+    [Parameter]
+    public SwitchParameter SkipSmtpProbe { get; set; }
 
     protected override void BeginProcessing()
     {
@@ -67,7 +71,14 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             WriteWarningOnce($"Connector '{_connector.Name}' is disabled: Exchange Online would not route mail through it. It is judged as if it were enabled.");
         }
 
-        _session = CreateSession(dane, sts, _connector?.TlsDomain);
+        if (SkipSmtpProbe.IsPresent && SmtpProxy is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException("-SkipSmtpProbe makes no SMTP connection, so -SmtpProxy has nothing to carry: give one or the other."),
+                "SkipSmtpProbeWithProxy", ErrorCategory.InvalidArgument, null));
+        }
+
+        _session = CreateSession(dane, sts, _connector?.TlsDomain, SkipSmtpProbe.IsPresent);
         _throttle = new SemaphoreSlim(ThrottleLimit);
     }
 
@@ -107,9 +118,19 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
 
         Flush(block: true);
         WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+
+        // What this call cost on the wire, for the benchmark and for support: a typed object on the
+        // information stream (silent unless asked for, e.g. with -InformationVariable).
+        if (_session is not null)
+        {
+            WriteInformation(_session.Snapshot(), [StatisticsTag]);
+        }
     }
 
     private const string Activity = "Testing outbound TLS policy";
+
+    /// <summary>The information-stream tag of the call's <see cref="DryRunSnapshot"/>.</summary>
+    public const string StatisticsTag = "DaneMtaSts.DryRunStatistics";
 
     private List<JudgeOptions> ResolveModes()
     {
@@ -191,9 +212,17 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     private int MaxInFlight => Math.Max(64, ThrottleLimit * 4);
 
     // Results leave in input order, each as soon as it and everything before it is ready.
+    //
+    // A domain whose host failed at the connect stage on every address is the partner's failure
+    // (ConnectFailed, 4.4.316) only if this call reached port 25 somewhere; until some probe has
+    // connected, or every gathering started so far has ended, its verdict is not decided and it
+    // waits (and, to keep the order, so does everything after it). So a streamed verdict never
+    // changes after it was written. What it cannot see: input that has not arrived yet. A
+    // connect-failed domain emitted when all in-flight work had ended without any connection stays
+    // Indeterminate even if a later domain then reaches port 25.
     private void Flush(bool block)
     {
-        while (_pending.Count > 0 && (block || _pending.Peek().Evidence.IsCompleted))
+        while (_pending.Count > 0 && (block || IsDecided(_pending.Peek())))
         {
             FlushHead();
         }
@@ -202,7 +231,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     private void FlushHead()
     {
         PendingDomain head = _pending.Peek();
-        if (!head.Evidence.IsCompleted)
+        if (!IsDecided(head))
         {
             WaitWithProgress(head);
         }
@@ -212,12 +241,34 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         Emit(head);
     }
 
+    private bool IsDecided(PendingDomain item) =>
+        item.Evidence.IsCompleted &&
+        (!item.Evidence.IsCompletedSuccessfully || !DependsOnReachability(item.Evidence.Result) || _session!.Port25Reached || _pending.All(p => p.Evidence.IsCompleted));
+
+    private static bool DependsOnReachability(DomainEvidence evidence) =>
+        !evidence.Hosts.Any(h => h.Addresses.Any(a => a.Connected)) &&
+        evidence.Hosts.Any(h => h.Addresses.Count > 0 && h.Addresses.All(a => a.Stage == Engine.Smtp.SmtpProbeStage.Connect && !a.ProxyFailed));
+
     private void WaitWithProgress(PendingDomain head)
     {
         try
         {
-            while (!head.Evidence.Wait(250, CancelToken))
+            while (!IsDecided(head))
             {
+                if (!head.Evidence.IsCompleted)
+                {
+                    head.Evidence.Wait(250, CancelToken);
+                }
+                else
+                {
+                    // Decided by any other gathering: wake when one ends (or a probe connects).
+                    Task[] running = [.. _pending.Select(p => (Task)p.Evidence).Where(t => !t.IsCompleted)];
+                    if (running.Length > 0)
+                    {
+                        Task.WaitAny(running, 250, CancelToken);
+                    }
+                }
+
                 ReportProgress(head.Domain);
             }
         }
@@ -255,15 +306,37 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
 
         DomainEvidence evidence = item.Evidence.Result;
+        bool reached = _session!.Port25Reached;
         foreach (JudgeOptions mode in _modes)
         {
-            TlsPolicyResult result = VerdictEngine.Judge(evidence, mode);
+            TlsPolicyResult result = VerdictEngine.Judge(evidence, mode with { Port25Reached = reached });
             foreach (string warning in result.Warnings)
             {
                 WriteWarningOnce($"{result.Domain}: {warning}");
             }
 
+            WarnOncePerCall(result);
+
             WriteObject(Quiet.IsPresent ? result.Outcome == Outcome.Deliver : result);
+        }
+    }
+
+    // One warning per call, not one per domain, for what is about this machine rather than a partner.
+    private void WarnOncePerCall(TlsPolicyResult result)
+    {
+        if (result.Hosts.Any(h => h.Kind == FailureKind.Unreachable))
+        {
+            WriteWarningOnce($"No host answered on port 25 from this machine in this call, so connection failures are not blamed on the partners: those verdicts are Indeterminate. The network here may block port 25 (many ISPs and clouds do); {VerdictText.PortAdvice}.");
+        }
+
+        if (result.Hosts.FirstOrDefault(h => h.Kind == FailureKind.ProxyFailed) is { } proxy)
+        {
+            WriteWarningOnce($"The SOCKS5 proxy {SmtpProxy} failed, so verdicts that needed it are Indeterminate: {proxy.Reason}");
+        }
+
+        if (SkipSmtpProbe.IsPresent && result.Kind == FailureKind.ProbeSkipped)
+        {
+            WriteWarningOnce("-SkipSmtpProbe: no SMTP connection was made; verdicts that need the STARTTLS offer or the served certificate are Indeterminate, the ones DNS decides are decided.");
         }
     }
 

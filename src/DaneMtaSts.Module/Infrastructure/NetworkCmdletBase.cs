@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Smtp;
 
 namespace DaneMtaSts.Module.Infrastructure;
 
@@ -48,6 +49,16 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     [ValidateNotNullOrEmpty]
     public string? EhloName { get; set; }
 
+    /// <summary>socks5://host:port: SMTP connections go through this SOCKS5 proxy (RFC 1928), e.g. ssh -D 1080.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SmtpProxy { get; set; }
+
+    /// <summary>Username and password for the SOCKS5 proxy (RFC 1929).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SmtpProxyCredential { get; set; }
+
     protected static ConnectorStore OpenStore() => ConnectorStore.OpenDefault();
 
     protected OutboundConnector RequireConnector(OutboundConnectorIdParameter identity)
@@ -66,6 +77,12 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     /// <summary>The dry-run settings these parameters describe.</summary>
     protected DryRunOptions BuildDryRunOptions(bool dane, bool mtaSts, string? tlsDomain)
     {
+        if (SmtpProxyCredential is not null && SmtpProxy is null)
+        {
+            throw new EngineException("SmtpProxyCredentialWithoutProxy", EngineErrorKind.InvalidArgument,
+                "-SmtpProxyCredential needs -SmtpProxy socks5://host:port.", null);
+        }
+
         var options = new DryRunOptions
         {
             DnsServers = DnsServer ?? [],
@@ -78,15 +95,16 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
             Dane = dane,
             MtaSts = mtaSts,
             TlsDomain = tlsDomain,
+            SmtpProxy = SmtpProxy is null ? null : Socks5Proxy.Parse(SmtpProxy, SmtpProxyCredential?.GetNetworkCredential()),
         };
         return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
     }
 
-    protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain)
+    protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain, bool skipSmtpProbe = false)
     {
         try
         {
-            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain), new StoreMtaStsPolicyCache(OpenStore()));
+            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain) with { SkipSmtpProbe = skipSmtpProbe }, new StoreMtaStsPolicyCache(OpenStore()));
         }
         catch (EngineException ex)
         {

@@ -22,21 +22,30 @@ public sealed class DryRunStatisticsTests
     }
 
     [Fact]
-    public void EndingASessionPublishesItsCountersOnce()
+    public void EachSessionKeepsItsOwnCountersAndFreezesThemWhenItEnds()
     {
-        DryRunSession session = DryRunSession.Create(new DryRunOptions { DnsServers = ["127.0.0.1:9"], MtaSts = false }, policyCache: null);
-        session.Dns.Counters.CountQuery("A");
-        session.Dispose();
-        DryRunSnapshot? published = DryRunStatistics.Last;
+        DryRunSession first = DryRunSession.Create(new DryRunOptions { DnsServers = ["127.0.0.1:9"], MtaSts = false }, policyCache: null);
+        DryRunSession second = DryRunSession.Create(new DryRunOptions { DnsServers = ["127.0.0.1:9"], MtaSts = false }, policyCache: null);
+        first.Dns.Counters.CountQuery("A");
+        second.Dns.Counters.CountQuery("MX");
+        second.Dns.Counters.CountQuery("MX");
+        Assert.Null(first.Final);
+        Assert.Equal(1, first.Snapshot().DnsQueriesSent);
 
-        Assert.NotNull(published);
-        Assert.Equal(1, published.DnsQueriesSent);
-        Assert.Equal(1, published.DnsQueriesByType["A"]);
-        Assert.Equal(0, published.SmtpConnectAttempts);
-        Assert.True(published.Ended >= published.Started);
+        first.Dispose();
+        second.Dispose();
+        DryRunSnapshot? ended = first.Final;
 
-        // A second Dispose publishes nothing new.
-        session.Dispose();
-        Assert.Same(published, DryRunStatistics.Last);
+        Assert.NotNull(ended);
+        Assert.Equal(1, ended.DnsQueriesSent);
+        Assert.Equal(1, ended.DnsQueriesByType["A"]);
+        Assert.False(ended.DnsQueriesByType.ContainsKey("MX"));
+        Assert.Equal(0, ended.SmtpConnectAttempts);
+        Assert.True(ended.Ended >= ended.Started);
+        Assert.Equal(2, second.Final!.DnsQueriesByType["MX"]);
+
+        // A second Dispose keeps the first snapshot.
+        first.Dispose();
+        Assert.Same(ended, first.Final);
     }
 }

@@ -341,7 +341,7 @@ public class ConnectorRulesTests
     [Fact]
     public void Apply_validates_the_whole_connector_after_the_change()
     {
-        // Each change alone is fine; together with the stored UseMXRecord $true they break rule 3.
+        // Each change alone is fine; together with the stored UseMXRecord $true they break docs/exchange-online.md#rule-3.
         var original = Create(Partner());
         var ex = Assert.Throws<EngineException>(() => ConnectorRules.Apply(original, new ConnectorChanges { SmartHosts = new(["relay.contoso.com"]) }, Now));
         Assert.Equal("SmartHostsWithMXRecord", ex.ErrorId);

@@ -6,7 +6,7 @@ using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
 
-/// <summary>Offline judging (issue 3 §7): chains read from files, then judged at chosen dates (T13).</summary>
+/// <summary>Offline judging (docs/verdicts.md#offline-check): chains read from files, then judged at chosen dates (docs/edge-cases.md#t13).</summary>
 public class CertificateFilesTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
 
-/// <summary>T3: DANE-EE(3) matches the leaf alone (RFC 7672 §3.1.1).</summary>
+/// <summary>docs/edge-cases.md#t3: DANE-EE(3) matches the leaf alone (RFC 7672 §3.1.1).</summary>
 public class DaneEndEntityTests
 {
     [Theory]

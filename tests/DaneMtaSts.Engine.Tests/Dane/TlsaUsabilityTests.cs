@@ -6,7 +6,7 @@ using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
 
-/// <summary>T1, T2, T7, T9: which records take part (RFC 7672 §3.1.3, RFC 7671 §9).</summary>
+/// <summary>docs/edge-cases.md#t1, docs/edge-cases.md#t2, docs/edge-cases.md#t7, docs/edge-cases.md#t9: which records take part (RFC 7672 §3.1.3, RFC 7671 §9).</summary>
 public class TlsaUsabilityTests
 {
     [Theory]

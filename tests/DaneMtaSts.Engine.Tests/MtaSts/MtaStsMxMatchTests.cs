@@ -24,8 +24,8 @@ public class MtaStsMxMatchTests
     [Theory]
     [InlineData("mx1.example.net", true)]
     [InlineData("MX1.EXAMPLE.NET.", true)]
-    [InlineData("example.net", false)]           // S5: never the suffix itself
-    [InlineData("a.b.example.net", false)]       // S5: never two labels (the Snawoot/CERT-Bund case)
+    [InlineData("example.net", false)]           // docs/edge-cases.md#s5: never the suffix itself
+    [InlineData("a.b.example.net", false)]       // docs/edge-cases.md#s5: never two labels (the Snawoot/CERT-Bund case)
     [InlineData("mx1.example.net.evil", false)]
     [InlineData("mx1example.net", false)]
     [InlineData("", false)]

@@ -154,7 +154,8 @@ public sealed class MtaStsPolicyFetcherTests : IAsyncDisposable
         MtaStsFetchResult result = await FetchAsync();
         Assert.Equal(MtaStsFetchFailure.TooLarge, result.Failure);
         Assert.Contains("70000", result.Detail, StringComparison.Ordinal);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(8));
+        // TooLarge rather than Timeout proves the body was never awaited.
+        HangGuard.Check(stopwatch.Elapsed, "refusing the oversize policy");
     }
 
     [Fact]
@@ -190,7 +191,10 @@ public sealed class MtaStsPolicyFetcherTests : IAsyncDisposable
         MtaStsFetchResult result = await FetchAsync(TimeSpan.FromSeconds(1.5));
         Assert.Equal(MtaStsFetchFailure.Timeout, result.Failure);
         Assert.Contains("while the body was being read", result.Detail, StringComparison.Ordinal);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(6));
+        // Not before the deadline; and far below the 200 s the trickle lasts, so the deadline covers
+        // the whole body, not each read (the upper bound is only the hang guard).
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1.4), $"gave up after {stopwatch.Elapsed}");
+        HangGuard.Check(stopwatch.Elapsed, "the trickled body");
         Assert.Equal(TlsRptResultType.StsPolicyFetchError, result.ResultType);
     }
 
@@ -202,7 +206,7 @@ public sealed class MtaStsPolicyFetcherTests : IAsyncDisposable
         MtaStsFetchResult result = await FetchAsync(TimeSpan.FromSeconds(1));
         Assert.Equal(MtaStsFetchFailure.Timeout, result.Failure);
         Assert.Contains("before the response headers arrived", result.Detail, StringComparison.Ordinal);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(6));
+        HangGuard.Check(stopwatch.Elapsed, "the silent server");
     }
 
     [Fact]

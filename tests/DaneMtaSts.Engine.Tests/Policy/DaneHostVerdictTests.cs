@@ -6,13 +6,13 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Per MX host, DANE rules 1–6, with real DANE matching over generated chains.</summary>
+/// <summary>docs/verdicts.md#dane (the per-host DANE rules), with real DANE matching over generated chains.</summary>
 public class DaneHostVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
 
-    private static TlsPolicyResult JudgeOne(Action<HostBuilder> host, string mode = "Opportunistic", DnsSecStatus mxStatus = DnsSecStatus.Secure) =>
-        VerdictEngine.Judge(EvidenceBuilder.Mx(mxStatus: mxStatus).Host(Mx1, 10, host).Build(), Modes.ByName(mode));
+    private static TlsPolicyResult JudgeOne(Action<HostBuilder> host, string mode = "Opportunistic", DnsSecStatus mxStatus = DnsSecStatus.Secure, bool port25Reached = false) =>
+        VerdictEngine.Judge(EvidenceBuilder.Mx(mxStatus: mxStatus).Host(Mx1, 10, host).Build(), Modes.ByName(mode) with { Port25Reached = port25Reached });
 
     private static void AssertQueued(TlsPolicyResult result, string code, string text)
     {
@@ -23,7 +23,7 @@ public class DaneHostVerdictTests
         Assert.Equal(Mx1, result.MxHost);
     }
 
-    // Rule 1: the MX RRset must be secure.
+    // docs/verdicts.md#dane-1: the MX RRset must be secure.
 
     [Fact]
     public void Insecure_mx_rrset_means_no_dane_and_opportunistic_tls()
@@ -109,7 +109,7 @@ public class DaneHostVerdictTests
         AssertQueued(result, "4.7.324", "dnssec-invalid");
     }
 
-    // Rule 2: TLSA lookup failures never downgrade.
+    // docs/verdicts.md#dane-2: TLSA lookup failures never downgrade.
 
     [Theory]
     [InlineData(DnsSecStatus.Bogus, "Opportunistic")]
@@ -133,7 +133,7 @@ public class DaneHostVerdictTests
     [Fact]
     public void Tlsa_lookup_failure_is_not_rescued_by_an_mta_sts_enforce_policy_that_would_pass()
     {
-        // Edge D9/S9: the host's certificate is PKIX-valid for its name and matches the policy, so
+        // docs/edge-cases.md#d9 and docs/edge-cases.md#s9: the host's certificate is PKIX-valid for its name and matches the policy, so
         // MTA-STS alone would deliver; DANE's unknown state must win.
         var ev = EvidenceBuilder.Mx().MtaSts(MtaStsPolicyMode.Enforce, Mx1)
             .Host(Mx1, 10, h => h.TlsaFails().Address(Probe.Tls(Chain(Mx1))))
@@ -174,7 +174,7 @@ public class DaneHostVerdictTests
         Assert.Equal(TlsRptResultType.DaneRequired, result.Hosts[0].ResultType);
     }
 
-    // Rule 3: only unusable records → TLS required without authentication.
+    // docs/verdicts.md#dane-3: only unusable records → TLS required without authentication.
 
     public static TheoryData<string> UnusableRecords => new() { "1 1 1", "0 0 1", "3 1 255", "3 1 1 short" };
 
@@ -217,7 +217,7 @@ public class DaneHostVerdictTests
         AssertQueued(JudgeOne(h => h.Tlsa(Unusable("1 1 1")).Address(Probe.Tls(Chain(Mx1))), "Mandatory"), "4.7.323", "tlsa-invalid");
     }
 
-    // Rule 5: DANE-EE and DANE-TA matching.
+    // docs/verdicts.md#dane-5: DANE-EE and DANE-TA matching.
 
     [Theory]
     [InlineData("Opportunistic")]
@@ -385,12 +385,25 @@ public class DaneHostVerdictTests
     }
 
     [Fact]
-    public void A_connection_failure_is_queued()
+    public void A_connection_failure_in_a_run_that_reached_port_25_elsewhere_is_queued()
     {
-        var result = JudgeOne(h => h.Address(Probe.ConnectFails()));
+        var result = JudgeOne(h => h.Address(Probe.ConnectFails()), port25Reached: true);
 
         Assert.Equal(Outcome.Queue, result.Outcome);
-        Assert.Equal(StatusCodes.ConnectionFailed, result.StatusCode);
+        Assert.Equal(FailureKind.ConnectFailed, result.Kind);
+        Assert.Equal("4.4.316", result.StatusCode);
+    }
+
+    [Fact]
+    public void A_connection_failure_in_a_run_that_reached_no_host_is_indeterminate()
+    {
+        var result = JudgeOne(h => h.Address(Probe.ConnectFails()).Address(Probe.ConnectFails()));
+
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Assert.Equal(FailureKind.Unreachable, result.Kind);
+        Assert.Null(result.StatusCode);
+        Assert.Null(result.Security);
+        Assert.Equal(FailureKind.Unreachable, Assert.Single(result.Hosts).Kind);
     }
 
     [Theory]

@@ -3,7 +3,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Domain outcomes before any host, for every mode pair.</summary>
+/// <summary>docs/verdicts.md#domain-outcomes, for every mode pair.</summary>
 public class DomainOutcomeVerdictTests
 {
     public static TheoryData<string> AllModes => new() { "Opportunistic", "Mandatory", "None", "DaneOnly", "StsOnly" };
@@ -15,7 +15,7 @@ public class DomainOutcomeVerdictTests
         var result = VerdictEngine.Judge(EvidenceBuilder.MxLookup(MxOutcome.NxDomain, DnsSecStatus.Secure).Build(), Modes.ByName(mode));
 
         Assert.Equal(Outcome.Reject, result.Outcome);
-        Assert.Equal(StatusCodes.DomainDoesNotExist, result.StatusCode);
+        Assert.Equal("5.4.310", result.StatusCode);
         Assert.Equal("5.4.310", result.StatusCode);
         Assert.Equal("DNS domain does not exist", result.StatusText);
         Assert.Equal("5.4.310", result.FinalStatusCode);
@@ -42,7 +42,7 @@ public class DomainOutcomeVerdictTests
         var result = VerdictEngine.Judge(EvidenceBuilder.MxLookup(MxOutcome.NoMailHost, DnsSecStatus.Secure).Build(), Modes.ByName(mode));
 
         Assert.Equal(Outcome.Reject, result.Outcome);
-        Assert.Equal(StatusCodes.NoMailHost, result.StatusCode);
+        Assert.Equal("5.4.4", result.StatusCode);
     }
 
     [Theory]

@@ -414,7 +414,7 @@ internal sealed class EvidenceBuilder
     };
 }
 
-/// <summary>The mode pairs of verdicts.md §Modes, plus the Custom pairs.</summary>
+/// <summary>The mode pairs of docs/verdicts.md#modes, plus the Custom pairs.</summary>
 internal static class Modes
 {
     public static JudgeOptions Of(SmtpDaneMode dane, MtaStsMode sts, TlsAuthLevel? tlsSettings = null, string? tlsDomain = null) =>

@@ -4,7 +4,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md: "None for both", smart-host connectors and TlsSettings.</summary>
+/// <summary>docs/verdicts.md#mode-none, docs/verdicts.md#smart-hosts and docs/verdicts.md#tls-settings.</summary>
 public class ModeAndRoutingVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
@@ -46,9 +46,9 @@ public class ModeAndRoutingVerdictTests
         Assert.Equal(TransportSecurity.None, result.Security);
     }
 
-    // verdicts.md says "STARTTLS if offered, else plaintext" and is silent on a handshake that
-    // fails: with nothing requiring TLS, the RFC 7672 §2.2 / RFC 3207 opportunistic reading (as
-    // Postfix "may") is to deliver in the clear, reported as Security None.
+    // docs/verdicts.md#mode-none-handshake: with nothing requiring TLS, a handshake that fails is
+    // read as opportunistic TLS reads it (RFC 7672 §2.2, RFC 3207, Postfix "may"): deliver in the
+    // clear, reported as Security None.
     [Fact]
     public void Mode_none_after_a_failed_handshake_is_plaintext()
     {

@@ -5,7 +5,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §MTA-STS (RFC 8461 §5) as the verdict applies it, and its precedence below DANE.</summary>
+/// <summary>docs/verdicts.md#mta-sts (RFC 8461 §5) as the verdict applies it, and its precedence below DANE.</summary>
 public class MtaStsVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
@@ -74,11 +74,9 @@ public class MtaStsVerdictTests
         _ => Probe.Tls(Chain("mail.other.test")),
     };
 
-    // verdicts.md is ambiguous for "enforce, no STARTTLS": the status table lists MTA-STS enforce
-    // under 4.7.321 (TLS required) and also under 4.7.5 (no STARTTLS or invalid certificate). The
-    // MTA-STS section's own rule 5 ("a candidate needs STARTTLS and a PKIX-valid certificate ... →
-    // else 4.7.5") is the specific one, and RFC 8461 §5 treats both as one policy failure, so 4.7.5.
-    // The TLS-RPT result type still says starttls-not-supported (RFC 8460 §4.3.1).
+    // docs/verdicts.md#mta-sts-no-starttls: enforce with a matching host that offers no STARTTLS is
+    // 4.7.5 (docs/verdicts.md#mta-sts-5), not 4.7.321; RFC 8461 §5 treats it and a bad certificate
+    // as one policy failure. The TLS-RPT result type still says starttls-not-supported (RFC 8460 §4.3.1).
     [Theory]
     [MemberData(nameof(BrokenTls))]
     public void Enforce_with_a_matching_host_without_tls_or_a_valid_certificate_is_4_7_5(string kind)
@@ -95,7 +93,7 @@ public class MtaStsVerdictTests
     [Fact]
     public void Enforce_checks_the_certificate_for_the_mx_host_name_not_for_the_pattern()
     {
-        // Edge S6 (the CERT-Bund report against pattern-only checks): mx1 matches "*.example.test"
+        // docs/edge-cases.md#s6 (the CERT-Bund report against pattern-only checks): mx1 matches "*.example.test"
         // and serves a valid certificate for mx2.example.test, which also matches the pattern.
         var ev = Domain(MtaStsPolicyMode.Enforce, "*.example.test").Host(Mx1, 10, h => h.Address(Probe.Tls(Chain(Mx2)))).Build();
 
@@ -204,7 +202,7 @@ public class MtaStsVerdictTests
     [Fact]
     public void Usable_tlsa_on_any_mx_host_turns_mta_sts_off_for_the_whole_domain()
     {
-        // verdicts.md: MTA-STS only "when no MX host of the domain has secure, usable TLSA".
+        // docs/verdicts.md#mta-sts: MTA-STS only "when no MX host of the domain has secure, usable TLSA".
         // mx1 has no TLSA and an untrusted certificate; under enforce it would fail 4.7.5.
         var ev = Domain(MtaStsPolicyMode.Enforce, Mx1, Mx2)
             .Host(Mx1, 10, h => h.NoTlsa().Address(Probe.Tls(SelfSigned(Mx1))))

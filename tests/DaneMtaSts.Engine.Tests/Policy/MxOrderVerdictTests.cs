@@ -3,7 +3,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Per MX host, in preference order: the first passing host decides Deliver; else the most preferred host's failure.</summary>
+/// <summary>docs/verdicts.md#mx-order: the first passing host decides Deliver; else the most preferred host's failure.</summary>
 public class MxOrderVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
@@ -67,7 +67,7 @@ public class MxOrderVerdictTests
     [Fact]
     public void A_lower_preference_host_without_dane_may_deliver_when_a_dane_host_fails()
     {
-        // Edge D12 (mixed MX set): each host is judged on its own; mx2 has no TLSA (secure NODATA).
+        // docs/edge-cases.md#d12 (mixed MX set): each host is judged on its own; mx2 has no TLSA (secure NODATA).
         var ev = EvidenceBuilder.Mx()
             .Host(Mx1, 10, h => h.TlsaFails().Address(Probe.Tls(Chain(Mx1))))
             .Host(Mx2, 20, h => h.NoTlsa().Address(Probe.Tls(Chain(Mx2))))

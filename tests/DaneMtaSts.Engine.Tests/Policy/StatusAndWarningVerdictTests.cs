@@ -3,7 +3,7 @@ using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
-/// <summary>verdicts.md §Status codes (Exchange Online's words), FinalStatusCode, warnings and PolicyType.</summary>
+/// <summary>docs/verdicts.md#status-codes (Exchange Online's words), FinalStatusCode, warnings and PolicyType.</summary>
 public class StatusAndWarningVerdictTests
 {
     private const string Mx1 = "mx1.example.test";
@@ -23,6 +23,42 @@ public class StatusAndWarningVerdictTests
     {
         Assert.Equal(text, StatusCodes.TextFor(code));
         Assert.Equal(final, StatusCodes.FinalCode(code));
+    }
+
+    // Exchange Online's list (docs/verdicts.md#status-codes), written out here so that a wrong
+    // constant in StatusCodes fails instead of being compared with itself.
+    private static readonly (string Code, string Text)[] Published =
+    [
+        ("4.7.321", "starttls-not-supported"), ("4.7.322", "certificate-expired"), ("4.7.323", "tlsa-invalid"),
+        ("4.7.324", "dnssec-invalid"), ("4.7.325", "certificate-host-mismatch"), ("4.7.320", "certificate validation failed"),
+        ("4.4.8", "MX hosts of {0} failed MTA-STS validation"), ("4.7.5", "Remote certificate failed MTA-STS validation"),
+        ("4.4.312", "DNS query failed"), ("4.4.316", "Connection refused or timed out"), ("4.4.0", "Remote server did not accept the session"),
+        ("5.4.310", "DNS domain does not exist"), ("5.1.10", "Null MX"), ("5.4.4", "No mail host for the domain"),
+    ];
+
+    [Fact]
+    public void Every_code_the_engine_can_give_is_on_the_published_list_with_its_words()
+    {
+        string[] constants = [.. typeof(StatusCodes).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
+        Assert.Equal(Published.Select(p => p.Code).Order(StringComparer.Ordinal), constants.Order(StringComparer.Ordinal));
+        foreach (var (code, text) in Published)
+        {
+            Assert.Equal(text.Replace("{0}", "d.test", StringComparison.Ordinal), StatusCodes.TextFor(code, "d.test"));
+        }
+    }
+
+    [Fact]
+    public void The_spec_lists_every_published_code_with_its_words()
+    {
+        string? root = Support.RepositoryFiles.Root;
+        Assert.NotNull(root);
+        string[] rows = File.ReadAllLines(Path.Combine(root, "docs/verdicts.md"));
+        foreach (var (code, text) in Published)
+        {
+            string words = text.Replace("{0}", "*domain*", StringComparison.Ordinal);
+            Assert.Contains(rows, r => r.Contains($"</a>{code} | {words} |", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

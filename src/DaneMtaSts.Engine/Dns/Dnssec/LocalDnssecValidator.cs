@@ -26,6 +26,7 @@ public sealed class LocalDnssecValidator : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<DnsName, Lazy<Task<ZoneState>>> _zones = new();
     private readonly CancellationTokenSource _lifetime = new();
+    private bool _sawDnssecRecords;
 
     public LocalDnssecValidator(IDnsWireTransport transport, TrustAnchorSet? trustAnchors = null, TimeProvider? timeProvider = null, DnssecLimits? limits = null)
     {
@@ -199,8 +200,10 @@ public sealed class LocalDnssecValidator : IDisposable
         return outcome.Result(qname, qtype, rcode, records, aliases, firstLink, wildcard, ttl);
     }
 
+    /// <summary>The RRset of one owner and type in a section, duplicates dropped (RFC 2181 §5: a set has no duplicates).</summary>
     private static List<DnsRecord> Rrset(IEnumerable<DnsRecord> section, DnsName owner, ushort type) =>
-        [.. section.Where(r => r.Type == type && r.Class == DnsRecordType.ClassIN && r.Owner.Equals(owner))];
+        [.. section.Where(r => r.Type == type && r.Class == DnsRecordType.ClassIN && r.Owner.Equals(owner))
+            .DistinctBy(r => Convert.ToHexString(r.CanonicalRData.Span))];
 
     private static List<DnsRecord> Signatures(IEnumerable<DnsRecord> section, DnsName owner, ushort type) =>
         [.. section.Where(r => r.Type == DnsRecordType.RRSIG && r.Owner.Equals(owner) && r.Data is RrsigData s && s.TypeCovered == type)];
@@ -208,9 +211,15 @@ public sealed class LocalDnssecValidator : IDisposable
     private static bool HasAnyDnssecRecord(DnsMessage message) =>
         message.Answers.Concat(message.Authorities).Any(r => r.Type is DnsRecordType.RRSIG or DnsRecordType.NSEC or DnsRecordType.NSEC3);
 
-    /// <summary>The reason for a missing signature where the zone is signed: stripped (no DNSSEC record anywhere) or bogus.</summary>
-    private static (DnsSecStatus, DnssecReason) Missing(DnsMessage message, DnssecReason bogusReason) =>
-        HasAnyDnssecRecord(message) ? (DnsSecStatus.Bogus, bogusReason) : (DnsSecStatus.Indeterminate, DnssecReason.DnssecRecordsMissing);
+    /// <summary>
+    /// The reason for a missing signature where the zone is proven signed. When neither this response
+    /// nor any earlier one from this resolver carried a DNSSEC record, the resolver strips them: nothing
+    /// can be proven (Indeterminate). Once the resolver has passed signatures, a missing one is Bogus.
+    /// </summary>
+    private (DnsSecStatus, DnssecReason) Missing(DnsMessage message, DnssecReason bogusReason) =>
+        HasAnyDnssecRecord(message) || Volatile.Read(ref _sawDnssecRecords)
+            ? (DnsSecStatus.Bogus, bogusReason)
+            : (DnsSecStatus.Indeterminate, DnssecReason.DnssecRecordsMissing);
 
     // ---- RRsets ----
 
@@ -617,9 +626,8 @@ public sealed class LocalDnssecValidator : IDisposable
         List<DnsRecord> keys = Rrset(message.Answers, zone, DnsRecordType.DNSKEY);
         if (keys.Count == 0)
         {
-            return HasAnyDnssecRecord(message)
-                ? ZoneState.Bogus(DnssecReason.NoDnskey, zone, chain)
-                : ZoneState.Bogus(DnssecReason.NoDnskey, zone, chain) with { Status = DnsSecStatus.Indeterminate, Reason = DnssecReason.DnssecRecordsMissing };
+            (DnsSecStatus status, DnssecReason reason) = Missing(message, DnssecReason.NoDnskey);
+            return new ZoneState(status, reason, zone, zone, [], chain);
         }
 
         List<DnsRecord> signatures = Signatures(message.Answers, zone, DnsRecordType.DNSKEY);
@@ -716,7 +724,17 @@ public sealed class LocalDnssecValidator : IDisposable
         {
             DnsMessage message = DnsMessage.Parse(response);
             DnsMessage sent = DnsMessage.Parse(query);
-            return message.IsResponseTo(sent) ? (message, DnssecReason.None) : (null, DnssecReason.LookupFailed);
+            if (!message.IsResponseTo(sent))
+            {
+                return (null, DnssecReason.LookupFailed);
+            }
+
+            if (HasAnyDnssecRecord(message))
+            {
+                Volatile.Write(ref _sawDnssecRecords, true);
+            }
+
+            return (message, DnssecReason.None);
         }
         catch (DnsWireFormatException)
         {

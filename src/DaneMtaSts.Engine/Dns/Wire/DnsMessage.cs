@@ -430,7 +430,7 @@ internal sealed class DnsWireReader(byte[] message)
     {
         DnsRecordType.NS or DnsRecordType.CNAME or DnsRecordType.PTR or DnsRecordType.DNAME or 3 or 4 or 7 or 8 or 9 => ("N", true),
         DnsRecordType.MX or 18 or 21 or 36 => ("2N", true), // MX, AFSDB, RT, KX
-        DnsRecordType.SOA => ("NN", true),
+        DnsRecordType.SOA => ("NN992", true), // two names, then 20 octets of counters
         14 or 17 => ("NN", true), // MINFO, RP
         26 => ("2NN", true), // PX
         DnsRecordType.SRV => ("6N", true),

@@ -4,22 +4,12 @@ using DaneMtaSts.Engine.Smtp;
 namespace DaneMtaSts.Engine.Policy;
 
 /// <summary>
-/// What the most recent dry-run session of this process cost on the wire, published when the
-/// session ends (Test-OutboundTlsPolicy and Validate-OutboundConnector end theirs with the call).
-/// For the benchmark (tests/bench) and for support: it changes no result and is not part of the
-/// cmdlets' output. Concurrent sessions overwrite each other; the last one to end wins.
+/// What one dry-run session (one cmdlet call) cost on the wire, taken from that session
+/// (<see cref="DryRunSession.Snapshot"/>, <see cref="DryRunSession.Final"/>); there is no process-wide
+/// copy, so concurrent calls never see each other's counters. For the benchmark (tests/bench) and
+/// for support: it changes no result. Test-OutboundTlsPolicy writes it to the information stream
+/// with the tag <c>DaneMtaSts.DryRunStatistics</c> (see its help).
 /// </summary>
-public static class DryRunStatistics
-{
-    private static DryRunSnapshot? _last;
-
-    /// <summary>The counters of the session that ended last, or null before any ended.</summary>
-    public static DryRunSnapshot? Last => Volatile.Read(ref _last);
-
-    internal static void Publish(DryRunSnapshot snapshot) => Volatile.Write(ref _last, snapshot);
-}
-
-/// <summary>The counters of one dry-run session (one cmdlet call).</summary>
 public sealed record DryRunSnapshot
 {
     public required DateTimeOffset Started { get; init; }
