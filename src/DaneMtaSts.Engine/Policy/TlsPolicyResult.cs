@@ -63,18 +63,18 @@ public sealed record TlsPolicyResult
 
     public string? StatusText => FailureKinds.TextOf(Kind, Domain);
 
-    /// <summary>
-    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
-    /// StatusText and the TLS-RPT result type are derived from it.
-    /// </summary>
-    public required FailureKind Kind { get; init; }
-
     /// <summary>For Deliver: how the message would be protected; null otherwise.</summary>
     public TransportSecurity? Security { get; init; }
 
     public string? MxHost { get; init; }
 
     public required string Reason { get; init; }
+
+    /// <summary>
+    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
+    /// StatusText and the TLS-RPT result type are derived from it.
+    /// </summary>
+    public required FailureKind Kind { get; init; }
 
     public required DomainEvidence Evidence { get; init; }
 
@@ -87,6 +87,12 @@ public sealed record TlsPolicyResult
 
     /// <summary>Which path decided the DNSSEC status of this result's answers: the resolver's AD bit or the in-process validator.</summary>
     public DnssecValidator DnssecValidatedBy { get; init; } = DnssecValidator.Resolver;
+
+    /// <summary>
+    /// The concrete fixes for what failed, derived from the evidence (RemediationAdvisor); empty when
+    /// there is nothing to fix. Suggestions for the partner or the administrator, never applied.
+    /// </summary>
+    public IReadOnlyList<Remediation> Remediation { get; init; } = [];
 
     /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
     public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;
