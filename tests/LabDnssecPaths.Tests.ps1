@@ -30,7 +30,7 @@ BeforeAll {
     $script:InLab = Test-LabRunning
     if ($InLab) {
         $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
-        $common = @{ TrustedRootCertificate = (Get-LabTrustedRootPath); TrustAnchorFile = (Get-LabTrustAnchorPath); TimeoutSec = 5; WarningAction = 'SilentlyContinue' }
+        $common = @{ TrustedRootCertificate = (Get-LabTrustedRootPath); TrustAnchorFile = (Get-LabTrustAnchorPath); TimeoutSec = 10; WarningAction = 'SilentlyContinue' }
         $script:Through = @{
             NonValidating = @{ DnsServer = (Get-LabDnsServer -Kind NonValidating) } + $common
             Doh           = @{ DnsServer = (Get-LabDnsServer -Kind Doh) } + $common

@@ -200,9 +200,17 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             ({ } a, { } b) => Weaker(a, b),
         };
 
+        // Who decided, and the proof, follow the weaker family (the one that decides the host's status).
+        DnsAnswer<IPAddress> proof = Rank(v6.Status) > Rank(v4.Status) ? v6 : v4;
+
         // The whole host takes the status of a family that failed with it; its records are unusable.
         DnsAnswer<IPAddress> Degraded(DnsSecStatus status) => new()
         {
+            ValidatedBy = proof.ValidatedBy,
+            DnssecReason = proof.DnssecReason,
+            DnssecReasonZone = proof.DnssecReasonZone,
+            DnssecReasonText = proof.DnssecReasonText,
+            DnssecChain = proof.DnssecChain,
             Name = name,
             Type = "A+AAAA",
             Status = status,
@@ -244,6 +252,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         return new DnsAnswer<IPAddress>
         {
+            ValidatedBy = proof.ValidatedBy,
+            DnssecReason = proof.DnssecReason,
+            DnssecReasonZone = proof.DnssecReasonZone,
+            DnssecReasonText = proof.DnssecReasonText,
+            DnssecChain = proof.DnssecChain,
             Name = name,
             Type = "A+AAAA",
             Status = Weaker(v4.Status, v6.Status),
