@@ -1,4 +1,4 @@
-# Issue 10 in the lab: every MX-routed scenario of tests/lab/scenarios.csv, under every mode, gets
+# Local DNSSEC validation in the lab: every MX-routed scenario of tests/lab/scenarios.csv, under every mode, gets
 # the verdict it gets through the validating resolver also when this module validates DNSSEC itself:
 # through a resolver that does not validate (Auto falls back to local validation), through DNS over
 # HTTPS, and with -DnssecValidation Local. Through a resolver that strips DNSSEC records, every verdict

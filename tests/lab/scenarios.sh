@@ -255,7 +255,7 @@ define_scenarios() {
     policy enforce "mx.$d" >"$p/$d"
     sts_txt $z $d; sts_site $d $z ok "$p/$d"
 
-    # --- DNSSEC validation (issue 10): the same verdict through every resolver path -----------
+    # --- DNSSEC validation: the same verdict through every resolver path -----------
     # Every DNSSEC algorithm a partner may use (RFC 8624 §3.1: MUST/RECOMMENDED to validate).
     local alg
     for alg in rsasha256:RSASHA256 ecdsap384:ECDSAP384SHA384 ed25519:ED25519 ed448:ED448; do

@@ -305,7 +305,7 @@ public class VerdictPropertyTests(ITestOutputHelper output)
         GenCase.Select(c => (Evidence: c.Evidence with { Mx = c.Evidence.Mx with { Status = DnsSecStatus.Indeterminate } }, Options: c.Options with { SmtpDaneMode = SmtpDaneMode.None })).Sample(c =>
         {
             Interlocked.Increment(ref reached);
-            return VerdictEngine.Judge(c.Evidence, c.Options).Outcome != Outcome.Indeterminate;
+            return VerdictEngine.Judge(c.Evidence, c.Options).Kind != FailureKind.DnssecIndeterminate; // other unknowns (port 25) may still be Indeterminate
         }, iter: 2000);
         Assert.True(reached > 0);
     }

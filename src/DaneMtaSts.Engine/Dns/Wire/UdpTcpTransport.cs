@@ -19,7 +19,7 @@ namespace DaneMtaSts.Engine.Dns.Wire;
 /// </summary>
 public sealed class UdpTcpTransport : IDnsWireTransport
 {
-    /// <summary>The first re-send comes this soon (issue 13 §2: a lost datagram must not cost a whole timeout).</summary>
+    /// <summary>The first re-send comes this soon (a lost datagram must not cost a whole timeout).</summary>
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
 
     /// <summary>At most this many datagrams per query (the schedule doubles, so this covers about 12 s).</summary>
