@@ -49,11 +49,15 @@ BeforeAll {
 
 Describe 'Export-TlsPolicyReport' {
     BeforeAll {
-        # A UDP port nobody answers on: lookups fail at once, the results are real but offline.
-        $probe = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-        $dead = "127.0.0.1:$($probe.Client.LocalEndPoint.Port)"
-        $probe.Dispose()
+        # A resolver that answers SERVFAIL to everything: the results are real but offline (one
+        # that does not answer at all stops the call as DnsServerUnavailable).
+        $script:ServfailDns = Start-ServfailDns
+        $dead = $ServfailDns.EndPoint
         $script:Results = @(Test-OutboundTlsPolicy a.example, b.example -TlsValidationMode None, Mandatory -DnsServer $dead -TimeoutSec 1 -WarningAction SilentlyContinue)
+    }
+
+    AfterAll {
+        $ServfailDns.Dispose()
     }
 
     It 'writes one self-contained HTML page whose summary counts the results' {
@@ -236,7 +240,7 @@ Describe 'Remediation and the report in the lab' -Tag Lab {
 
     It 'takes a screenshot of the rendered report' -Skip:(-not $InLab) {
         $png = Join-Path $TestDrive 'report.png'
-        $file = Invoke-HeadlessChromium -Path $ReportPath -Screenshot $png -WindowSize '1280,1500'
+        $file = Invoke-HeadlessChromium -Path $ReportPath -Screenshot $png -WindowSize '1200,1250'
         $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
         $bytes[0..7] | Should -Be @(0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A) -Because 'it is a PNG'
         $bytes.Length | Should -BeGreaterThan 20000 -Because 'a rendered page is not blank'

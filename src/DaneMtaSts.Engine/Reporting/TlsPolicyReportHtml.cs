@@ -52,9 +52,6 @@ internal static class TlsPolicyReportHtml
         @media print { body { background: #fff; } .partner { break-inside: avoid; } details { display: block; } }
         """;
 
-    private static readonly string[] QueueColours = ["#e8833a", "#c4471f", "#f0a35e", "#a8361a", "#f5b97f", "#d9622b"];
-    private static readonly string[] RejectColours = ["#8e1b1b", "#6b1414", "#b02a2a"];
-
     public static string Render(TlsPolicyReport report)
     {
         var sb = new StringBuilder(64 * 1024);
@@ -328,11 +325,13 @@ internal static class TlsPolicyReportHtml
 
     private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
+    // Deliver in greens (darker = stronger protection), Queue in warm hues from orange to red, one
+    // distinct hue per status code with alternating lightness, Reject dark red, Indeterminate grey.
     private static Dictionary<string, string> Colours(IReadOnlyList<ReportCategory> categories)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        int q = 0;
-        int r = 0;
+        var queued = categories.Where(c => c.Outcome == Outcome.Queue).ToList();
+        var rejected = categories.Where(c => c.Outcome == Outcome.Reject).ToList();
         foreach (ReportCategory c in categories)
         {
             map[c.Key] = c.Outcome switch
@@ -344,12 +343,19 @@ internal static class TlsPolicyReportHtml
                     TransportSecurity.Tls => "#8bbf5a",
                     _ => "#d4b93c",
                 },
-                Outcome.Queue => QueueColours[q++ % QueueColours.Length],
-                Outcome.Reject => RejectColours[r++ % RejectColours.Length],
+                Outcome.Queue => Hsl(queued.IndexOf(c), queued.Count, 4, 44),
+                Outcome.Reject => string.Create(CultureInfo.InvariantCulture, $"hsl(355, 60%, {30 + 10 * (rejected.IndexOf(c) % 3)}%)"),
                 _ => "#7d8597",
             };
         }
 
         return map;
+    }
+
+    private static string Hsl(int index, int count, int fromHue, int toHue)
+    {
+        double hue = count <= 1 ? toHue : toHue - (toHue - fromHue) * (double)index / (count - 1);
+        int lightness = index % 2 == 0 ? 50 : 64;
+        return string.Create(CultureInfo.InvariantCulture, $"hsl({hue:0}, 78%, {lightness}%)");
     }
 }
