@@ -67,11 +67,28 @@ function Get-LabTrustedRootPath {
 }
 
 function Get-LabDnsServer {
-    <# The lab's validating resolver (Unbound), as an IP address. #>
+    <#
+    The lab's resolvers: Validating (Unbound, the default), NonValidating (Unbound without its
+    validator), Stripping (a BIND forwarder that drops every DNSSEC record), Doh (dnsdist, an https URL).
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([ValidateSet('Validating', 'NonValidating', 'Stripping', 'Doh')] [string] $Kind = 'Validating')
+    $name = switch ($Kind) {
+        'Validating' { 'DANEMTASTS_LAB_DNS' }
+        'NonValidating' { 'DANEMTASTS_LAB_DNS_NONVALIDATING' }
+        'Stripping' { 'DANEMTASTS_LAB_DNS_STRIPPING' }
+        'Doh' { 'DANEMTASTS_LAB_DOH' }
+    }
+    return Get-LabEnvironmentValue $name
+}
+
+function Get-LabTrustAnchorPath {
+    <# The lab root's DS records (both KSKs), for -TrustAnchorFile. #>
     [CmdletBinding()]
     [OutputType([string])]
     param()
-    return Get-LabEnvironmentValue 'DANEMTASTS_LAB_DNS'
+    return Get-LabEnvironmentValue 'DANEMTASTS_LAB_TRUST_ANCHORS'
 }
 
 function Get-LabMaildirMessage {
@@ -169,4 +186,4 @@ function Invoke-PostTlsFinger {
     }
 }
 
-Export-ModuleMember -Function Test-LabRunning, Get-LabScenario, Get-LabTrustedRootPath, Get-LabDnsServer, Get-LabMaildirMessage, Invoke-PostTlsFinger
+Export-ModuleMember -Function Test-LabRunning, Get-LabScenario, Get-LabTrustedRootPath, Get-LabDnsServer, Get-LabTrustAnchorPath, Get-LabMaildirMessage, Invoke-PostTlsFinger

@@ -12,7 +12,11 @@
 LAB_NS_ADDR=127.0.1.1        # BIND: ns1.test, authoritative for ".", "test." and the scenarios
 LAB_DNS_ADDR=127.0.1.53      # Unbound: the validating resolver everything inside uses
 LAB_LAME_ADDR=127.0.1.9      # ns-lame.test: BIND refuses every query here (lame delegations)
-LAB_ADDRESSES4=("$LAB_NS_ADDR" "$LAB_DNS_ADDR" "$LAB_LAME_ADDR")
+LAB_ITER_ADDR=127.0.1.54     # Unbound without its validator (module-config "iterator"): a workstation's resolver
+LAB_STRIP_ADDR=127.0.1.55    # BIND forwarding to LAB_ITER_ADDR without EDNS: no RRSIG, NSEC or DS ever comes back
+LAB_DOH_ADDR=127.0.1.56      # dnsdist: DNS over HTTPS at https://doh.test/dns-query, forwarding to LAB_ITER_ADDR
+LAB_DOH_URL=https://doh.test/dns-query
+LAB_ADDRESSES4=("$LAB_NS_ADDR" "$LAB_DNS_ADDR" "$LAB_LAME_ADDR" "$LAB_ITER_ADDR" "$LAB_STRIP_ADDR" "$LAB_DOH_ADDR")
 LAB_ADDRESSES6=()
 LAB_SCENARIO_COUNT=0
 LAB_FIRST_SMTP_ADDR=
@@ -21,6 +25,10 @@ TTL=300
 
 declare -A ZONE_SIGNED=()     # zone -> 1 signed, 0 unsigned
 declare -A ZONE_PARENT=()     # zone -> parent zone
+declare -A ZONE_ALG=()        # zone -> DNSSEC algorithm of its key (default ECDSAP256SHA256)
+declare -A ZONE_NSEC3=()      # zone -> "iterations optout(0|1)": NSEC3 instead of NSEC
+declare -A ZONE_VALIDITY=()   # zone -> "start end" of every signature (dnssec-signzone -s/-e)
+declare -A ZONE_DS=()         # zone -> none (signed, but the parent has no DS) | alg | digest (DS with an unknown value)
 declare -A HOST_CERT=()       # host name -> leaf certificate (PEM)
 declare -A HOST_ADDR4=()      # host name -> IPv4 address
 ZONES=()                      # zones in creation order (parents first)
@@ -175,15 +183,67 @@ lame_delegation() {
 # verifies (bogus: SERVFAIL from a validating resolver, the data with +cd).
 tamper() { TAMPERS+=("$1|$2|$3"); }
 
+# zone_sign_with <zone> <algorithm>        e.g. RSASHA256, ECDSAP384SHA384, ED25519, ED448
+# zone_nsec3 <zone> <iterations> <optout 0|1>   NSEC3 (RFC 5155) instead of NSEC
+# zone_validity <zone> <start> <end>       signature inception/expiration (dnssec-signzone syntax)
+# zone_ds <zone> none|alg|digest           no DS at the parent, or a DS with an unknown algorithm/digest
+zone_sign_with() { ZONE_ALG[$1]=$2; }
+zone_nsec3() { ZONE_NSEC3[$1]="$2 $3"; }
+zone_validity() { ZONE_VALIDITY[$1]="$2 $3"; }
+zone_ds() { ZONE_DS[$1]=$2; }
+
 sign_zone() {
-    local zone=$1 f k
+    local zone=$1 f k alg=${ZONE_ALG[$1]:-ECDSAP256SHA256} keys=() key
     f=$(zone_file "$zone")
-    k=$(dnssec-keygen -q -a ECDSAP256SHA256 -f KSK -K "$RUN/dns/keys" -n ZONE "$zone")
-    grep -v '^;' "$RUN/dns/keys/$k.key" >>"$f"
-    # -z: the single key (a CSK) signs everything; -O full: one record per line, for tamper().
-    dnssec-signzone -q -z -O full -d "$RUN/dns/keys" -K "$RUN/dns/keys" -o "$zone" -f "$f.signed" "$f" "$RUN/dns/keys/$k" >/dev/null
-    dnssec-dsfromkey -2 "$RUN/dns/keys/$k.key" | sed "s/ IN DS / $TTL IN DS /" >"$f.ds"
-    if [ "$zone" = "." ]; then grep -v '^;' "$RUN/dns/keys/$k.key" >"$RUN/unbound/root.key"; fi
+    k=$(dnssec-keygen -q -a "$alg" -f KSK -K "$RUN/dns/keys" -n ZONE "$zone")
+    keys+=("$k")
+    if [ "$zone" = "." ]; then
+        # Two root KSKs, as during a root rollover (KSK-2017 and KSK-2024 are both RSA/SHA-256):
+        # both sign, both are trust anchors.
+        keys+=("$(dnssec-keygen -q -a RSASHA256 -b 2048 -f KSK -K "$RUN/dns/keys" -n ZONE "$zone")")
+    fi
+    for key in "${keys[@]}"; do grep -v '^;' "$RUN/dns/keys/$key.key" >>"$f"; done
+    local -a key_paths=() opts=()
+    for key in "${keys[@]}"; do key_paths+=("$RUN/dns/keys/$key"); done
+    local iterations= optout=0
+    if [ -n "${ZONE_NSEC3[$zone]:-}" ]; then read -r iterations optout <<<"${ZONE_NSEC3[$zone]}"; fi
+    if [ -n "$iterations" ] && [ "$iterations" -gt 150 ]; then
+        # dnssec-signzone refuses more than 150 iterations (RFC 9276); ldns-signzone still writes them.
+        opts=(-n -t "$iterations" -s 5ca1ab1e)
+        [ "$optout" = 1 ] && opts+=(-p)
+        ldns-signzone -d "${opts[@]}" -f "$f.signed" "$f" "${key_paths[@]}" >/dev/null
+    else
+        # -z: each key (a CSK) signs everything; -O full: one record per line, for tamper().
+        opts=(-z -O full)
+        if [ -n "$iterations" ]; then
+            opts+=(-3 - -H "$iterations")
+            [ "$optout" = 1 ] && opts+=(-A)
+        fi
+        if [ -n "${ZONE_VALIDITY[$zone]:-}" ]; then
+            local start end
+            read -r start end <<<"${ZONE_VALIDITY[$zone]}"
+            # -P: no self-check, which would (rightly) refuse signatures that are not valid now.
+            opts+=(-P -s "$start" -e "$end")
+        fi
+        dnssec-signzone -q "${opts[@]}" -d "$RUN/dns/keys" -K "$RUN/dns/keys" -o "$zone" -f "$f.signed" "$f" "${key_paths[@]}" >/dev/null
+    fi
+    : >"$f.ds"
+    if [ "${ZONE_DS[$zone]:-}" != none ]; then
+        for key in "${keys[@]}"; do
+            dnssec-dsfromkey -2 "$RUN/dns/keys/$key.key" | sed "s/ IN DS / $TTL IN DS /" >>"$f.ds"
+        done
+        # An unassigned algorithm (200) or digest type (200): the DS set has nothing a validator
+        # supports, so the zone is insecure, not bogus (RFC 4035 §5.2, RFC 6840 §5.2).
+        case "${ZONE_DS[$zone]:-}" in
+            alg) awk 'BEGIN { OFS = " " } $4 == "DS" { $6 = 200 } { print }' "$f.ds" >"$f.ds.tmp" && mv "$f.ds.tmp" "$f.ds" ;;
+            digest) awk 'BEGIN { OFS = " " } $4 == "DS" { $7 = 200 } { print }' "$f.ds" >"$f.ds.tmp" && mv "$f.ds.tmp" "$f.ds" ;;
+        esac
+    fi
+    if [ "$zone" = "." ]; then
+        # Unbound's anchor (DNSKEY lines) and the lab's -TrustAnchorFile (DS lines, both keys).
+        for key in "${keys[@]}"; do grep -v '^;' "$RUN/dns/keys/$key.key"; done >"$RUN/unbound/root.key"
+        cp "$f.ds" "$RUN/trust-anchors.txt"
+    fi
 }
 
 dns_sign_all() {
@@ -223,6 +283,7 @@ dns_sign_all() {
                 if (type == "TLSA") { d = ""; for (i = 8; i <= NF; i++) d = d $i; gsub(/./, "0", d); $0 = $1 OFS $2 OFS $3 OFS $4 OFS $5 OFS $6 OFS $7 OFS d }
                 else if (type == "MX") { $5 = $5 + 1 }
                 else if (type == "A") { $5 = "127.0.9.8" }
+                else if (type == "NSEC") { $5 = "tampered." $5 }
                 done++
             }
             { print }
@@ -386,7 +447,7 @@ options {
     pid-file "$RUN/dns/named.pid";
     session-keyfile "$RUN/dns/session.key";
     managed-keys-directory "$RUN/dns";
-    listen-on port 53 { $LAB_NS_ADDR; $LAB_LAME_ADDR; };
+    listen-on port 53 { $LAB_NS_ADDR; $LAB_LAME_ADDR; $LAB_STRIP_ADDR; };
     listen-on-v6 { none; };
     recursion no;
     dnssec-validation no;
@@ -404,6 +465,19 @@ logging {
 // a validating resolver answers SERVFAIL (with or without CD) at once instead of timing out.
 view "lame" {
     match-destinations { $LAB_LAME_ADDR; };
+};
+// The stripping resolver: it forwards to the non-validating Unbound without EDNS, so no DO bit
+// goes upstream and no RRSIG, NSEC(3) or signed DNSKEY set ever comes back (a home router or an
+// old middlebox). Local validation cannot prove anything through it.
+view "strip" {
+    match-destinations { $LAB_STRIP_ADDR; };
+    recursion yes;
+    allow-recursion { any; };
+    allow-query-cache { any; };
+    dnssec-validation no;
+    forward only;
+    forwarders { $LAB_ITER_ADDR; };
+    server $LAB_ITER_ADDR { edns no; };
 };
 view "lab" {
 EOF
@@ -453,6 +527,24 @@ server:
     minimal-responses: no
 remote-control:
     control-enable: no
+EOF
+    # The same resolver without its validator: answers carry RRSIGs when asked (DO=1), never AD.
+    sed -e "s/^    interface: .*/    interface: $LAB_ITER_ADDR/" \
+        -e 's/^    module-config: .*/    module-config: "iterator"/' \
+        -e '/^    trust-anchor-file: /d' \
+        -e "s|unbound.pid|unbound-iterator.pid|; s|logs/unbound.log|logs/unbound-iterator.log|" \
+        "$RUN/unbound/unbound.conf" >"$RUN/unbound/unbound-iterator.conf"
+}
+
+# dnsdist: DoH (RFC 8484) on $LAB_DOH_ADDR:443 with a lab-CA certificate for doh.test, passing
+# queries (DO and CD bits untouched) to the non-validating Unbound; no packet cache.
+write_dnsdist_conf() {
+    mkdir -p "$RUN/dnsdist"
+    cat >"$RUN/dnsdist/dnsdist.conf" <<EOF
+setSecurityPollSuffix("")
+setLocal("$LAB_DOH_ADDR:53")
+addDOHLocal("$LAB_DOH_ADDR:443", "$PKI/leaf/doh.test.fullchain", "$PKI/leaf/doh.test.key", "/dns-query")
+newServer({ address = "$LAB_ITER_ADDR:53" })
 EOF
 }
 
@@ -585,6 +677,8 @@ lab_generate() {
     rr . "ns1.test. $TTL IN A $LAB_NS_ADDR"
     rr test. "ns1.test. $TTL IN A $LAB_NS_ADDR"
     rr test. "ns-lame.test. $TTL IN A $LAB_LAME_ADDR"
+    rr test. "doh.test. $TTL IN A $LAB_DOH_ADDR"
+    cert_later doh.test pkix doh.test
     # shellcheck source=scenarios.sh
     source "$LAB_ROOT/scenarios.sh"
     define_scenarios
@@ -598,6 +692,7 @@ lab_generate() {
     dns_sign_all
     write_named_conf
     write_unbound_conf
+    write_dnsdist_conf
     write_postfix
     write_nginx
     write_resolv

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the lab's real servers (BIND, Unbound, Postfix, nginx, ldns tools) and the headless
+# Installs the lab's real servers (BIND, Unbound, Postfix, nginx, dnsdist, ldns tools) and the headless
 # browser the report test renders with (Chromium) when any is missing.
 # Needs root; a no-op when everything is already there.
 set -euo pipefail
 need=()
-for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl chromium:chromium; do
+for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl chromium:chromium dnsdist:dnsdist; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done
@@ -20,6 +20,6 @@ apt-get update -qq
 # shellcheck disable=SC2046
 apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 # The distribution starts the daemons on install; the lab runs its own private instances.
-for svc in named bind9 unbound postfix nginx; do
+for svc in named bind9 unbound postfix nginx dnsdist; do
     (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || service "$svc" stop >/dev/null 2>&1 || true
 done

@@ -167,6 +167,10 @@ inner() {
     DAEMON_PIDS+=($!)
     unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/logs/unbound.out" 2>&1 &
     DAEMON_PIDS+=($!)
+    unbound -d -c "$RUN/unbound/unbound-iterator.conf" >"$RUN/logs/unbound-iterator.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+    dnsdist --supervised --disable-syslog -C "$RUN/dnsdist/dnsdist.conf" >"$RUN/logs/dnsdist.out" 2>&1 &
+    DAEMON_PIDS+=($!)
     nginx -c "$RUN/nginx/nginx.conf" -g 'daemon off;' >"$RUN/logs/nginx.out" 2>&1 &
     DAEMON_PIDS+=($!)
     postfix -c "$RUN/postfix/etc" start >"$RUN/logs/postfix.out" 2>&1 || {
@@ -182,6 +186,9 @@ inner() {
     local ok=1
     wait_for "BIND" 10 dig +time=1 +tries=1 +norec @"$LAB_NS_ADDR" . SOA || ok=0
     [ "$ok" = 1 ] && { wait_for "Unbound" 10 bash -c "dig +time=1 +tries=1 @$LAB_DNS_ADDR test. SOA | grep -q 'flags:.* ad'" || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "Unbound (iterator)" 10 bash -c "dig +time=1 +tries=1 +dnssec @$LAB_ITER_ADDR test. SOA | grep -q RRSIG" || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "BIND (stripping forwarder)" 10 dig +time=1 +tries=1 @"$LAB_STRIP_ADDR" test. SOA || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "dnsdist (DoH)" 10 tcp_open "$LAB_DOH_ADDR" 443 || ok=0; }
     [ "$ok" = 1 ] && { wait_for "Postfix" 10 tcp_open "$LAB_FIRST_SMTP_ADDR" 25 || ok=0; }
     [ "$ok" = 1 ] && { wait_for "nginx" 10 tcp_open "$LAB_FIRST_HTTPS_ADDR" 443 || ok=0; }
     if [ "$ok" != 1 ]; then
@@ -201,6 +208,10 @@ inner() {
     export DANEMTASTS_LAB_SMTP_PORT=25
     export DANEMTASTS_LAB_HTTPS_PORT=443
     export DANEMTASTS_LAB_POSTTLS_CONFIG="$RUN/posttls-finger"
+    export DANEMTASTS_LAB_DNS_NONVALIDATING="$LAB_ITER_ADDR"
+    export DANEMTASTS_LAB_DNS_STRIPPING="$LAB_STRIP_ADDR"
+    export DANEMTASTS_LAB_DOH="$LAB_DOH_URL"
+    export DANEMTASTS_LAB_TRUST_ANCHORS="$RUN/trust-anchors.txt"
     if [ -n "${DANEMTASTS_LAB_BENCH:-}" ]; then
         export DANEMTASTS_LAB_BENCH_DIR="$RUN/bench"
         export DANEMTASTS_LAB_UNBOUND_CONF="$RUN/unbound/unbound.conf"

@@ -7,6 +7,7 @@
 #   sts_txt / sts_site / policy        MTA-STS TXT record, HTTPS policy host, policy body
 #   tamper <zone> <owner.> <type>      make an RRset bogus after signing
 #   lame_delegation <zone> <child.>    a delegation where nothing answers (SERVFAIL even with CD)
+#   zone_sign_with / zone_nsec3 / zone_validity / zone_ds   how a signed zone is signed (gen.sh)
 
 define_scenarios() {
     local d z p
@@ -253,4 +254,72 @@ define_scenarios() {
     tlsa $z _25._tcp.mx.$d. 3 1 1 wrong
     policy enforce "mx.$d" >"$p/$d"
     sts_txt $z $d; sts_site $d $z ok "$p/$d"
+
+    # --- DNSSEC validation: the same verdict through every resolver path -----------
+    # Every DNSSEC algorithm a partner may use (RFC 8624 §3.1: MUST/RECOMMENDED to validate).
+    local alg
+    for alg in rsasha256:RSASHA256 ecdsap384:ECDSAP384SHA384 ed25519:ED25519 ed448:ED448; do
+        d=dnssec-alg-${alg%%:*}.test; z=$d.; scenario_zone "dnssec-alg-${alg%%:*}" 1
+        zone_sign_with $z "${alg#*:}"
+        rr $z "$d. $TTL IN MX 10 mx.$d."
+        smtp_host mx.$d. $z self yes
+        tlsa $z _25._tcp.mx.$d. 3 1 1 host:mx.$d.
+    done
+
+    # NSEC3 (no salt, no extra iterations, RFC 9276): the missing TLSA is proven by NSEC3.
+    d=dnssec-nsec3-no-tlsa.test; z=$d.; scenario_zone dnssec-nsec3-no-tlsa 1
+    zone_nsec3 $z 0 0
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z pkix yes
+
+    # NSEC3 opt-out: the MX host lives in an unsigned child zone inside an opt-out span, so its
+    # (wrong) TLSA is insecure and ignored.
+    d=dnssec-nsec3-optout.test; z=$d.; scenario_zone dnssec-nsec3-optout 1
+    zone_nsec3 $z 0 1
+    zone_add hosts.$d. 0 $z
+    rr $z "$d. $TTL IN MX 10 mx.hosts.$d."
+    smtp_host mx.hosts.$d. hosts.$d. pkix yes
+    tlsa hosts.$d. _25._tcp.mx.hosts.$d. 3 1 1 wrong
+
+    # NSEC3 with 200 iterations (above RFC 9276's 150): the TLSA denial is not trusted (insecure).
+    d=dnssec-nsec3-high-iterations.test; z=$d.; scenario_zone dnssec-nsec3-high-iterations 1
+    zone_nsec3 $z 200 0
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z pkix yes
+
+    # Every signature of the zone expired in 2020 / becomes valid only next month: bogus.
+    d=dnssec-sig-expired.test; z=$d.; scenario_zone dnssec-sig-expired 1
+    zone_validity $z 20200101000000 20200201000000
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z self yes
+    tlsa $z _25._tcp.mx.$d. 3 1 1 host:mx.$d.
+
+    d=dnssec-sig-not-yet-valid.test; z=$d.; scenario_zone dnssec-sig-not-yet-valid 1
+    zone_validity $z now+2592000 now+5184000
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z self yes
+    tlsa $z _25._tcp.mx.$d. 3 1 1 host:mx.$d.
+
+    # The parent's DS names an unassigned algorithm / digest type: the zone counts as unsigned,
+    # so its (wrong) TLSA is ignored. And a signed zone without any DS: an insecure delegation.
+    local variant
+    for variant in alg:dnssec-ds-unknown-alg digest:dnssec-ds-unknown-digest none:dnssec-insecure-delegation; do
+        d=${variant#*:}.test; z=$d.; scenario_zone "${variant#*:}" 1
+        zone_ds $z "${variant%%:*}"
+        rr $z "$d. $TTL IN MX 10 mx.$d."
+        smtp_host mx.$d. $z pkix yes
+        tlsa $z _25._tcp.mx.$d. 3 1 1 wrong
+    done
+
+    # The TLSA record is synthesised from a wildcard (RFC 4035 §5.3.4: needs the NSEC proof).
+    d=dnssec-wildcard-tlsa.test; z=$d.; scenario_zone dnssec-wildcard-tlsa 1
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z self yes
+    tlsa $z "*._tcp.mx.$d." 3 1 1 host:mx.$d.
+
+    # The NSEC that proves "no TLSA at _25._tcp.mx" is altered after signing: a bogus denial.
+    d=dnssec-broken-denial.test; z=$d.; scenario_zone dnssec-broken-denial 1
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z self yes
+    tamper $z mx.$d. NSEC
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using DaneMtaSts.Engine.Dns.Wire;
@@ -18,7 +17,6 @@ internal static class CheckingDisabledQuery
 {
     private const int HeaderLength = 12;
     private const ushort FlagTruncated = 0x0200;
-    private const ushort FlagResponse = 0x8000;
 
     /// <summary>
     /// Sends <paramref name="name"/>/<paramref name="type"/> with RD=1, CD=1 and EDNS DO=1 over UDP
@@ -45,41 +43,20 @@ internal static class CheckingDisabledQuery
             return DnsRcode.None;
         }
 
-        for (int attempt = 0; attempt <= Math.Max(0, retries); attempt++)
+        // The same transport as every other query: short growing re-sends, TCP on TC=1, one budget.
+        ushort id = (ushort)RandomNumberGenerator.GetInt32(0, ushort.MaxValue + 1);
+        byte[] query = BuildQuery(id, question, ednsBufferSize);
+        var transport = new Wire.UdpTcpTransport(server, timeout * (Math.Max(0, retries) + 1), counters);
+        try
         {
-            ushort id = (ushort)RandomNumberGenerator.GetInt32(1, ushort.MaxValue);
-            byte[] query = BuildQuery(id, question, ednsBufferSize);
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attemptTimeout.CancelAfter(timeout);
-            try
-            {
-                counters.CountQuery();
-                (DnsRcode rcode, bool truncated) = await ExchangeUdpAsync(server, query, id, question, attemptTimeout.Token).ConfigureAwait(false);
-                if (!truncated)
-                {
-                    return rcode;
-                }
-
-                // RFC 7766 §5: a truncated UDP answer is retried over TCP.
-                counters.CountTcpFallback();
-                counters.CountQuery();
-                return await ExchangeTcpAsync(server, query, id, question, attemptTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // This attempt timed out; try again while attempts remain.
-            }
-            catch (SocketException)
-            {
-                return DnsRcode.None;
-            }
-            catch (IOException)
-            {
-                return DnsRcode.None;
-            }
+            counters.CountQuery();
+            byte[] response = await transport.ExchangeAsync(query, cancellationToken).ConfigureAwait(false);
+            return TryReadResponse(response, id, question, out DnsRcode rcode, out _) ? rcode : DnsRcode.None;
         }
-
-        return DnsRcode.None;
+        catch (Wire.DnsTransportException)
+        {
+            return DnsRcode.None;
+        }
     }
 
     /// <summary>RFC 1035 §4.1.2: QNAME as length-prefixed labels, then QTYPE and QCLASS (IN), written by the wire codec.</summary>
@@ -125,32 +102,16 @@ internal static class CheckingDisabledQuery
             return false;
         }
 
-        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
-        if (BinaryPrimitives.ReadUInt16BigEndian(message) != id || (flags & FlagResponse) == 0 ||
-            BinaryPrimitives.ReadUInt16BigEndian(message[4..]) != 1)
+        if (!Wire.WireQuestion.Answers(message, id, question))
         {
             return false;
         }
 
-        // Only the QNAME's ASCII letters compare case-insensitively (RFC 4343 §3); QTYPE and QCLASS,
-        // the last four octets, are numbers and must be echoed exactly (0xD8 is not 0xF8).
-        ReadOnlySpan<byte> echoed = message.Slice(HeaderLength, question.Length);
-        int nameLength = question.Length - 4;
-        for (int i = 0; i < question.Length; i++)
-        {
-            bool same = i < nameLength ? AsciiLower(echoed[i]) == AsciiLower(question[i]) : echoed[i] == question[i];
-            if (!same)
-            {
-                return false;
-            }
-        }
-
+        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
         truncated = (flags & FlagTruncated) != 0;
         rcode = MapRcode(flags & 0x000F);
         return true;
     }
-
-    private static byte AsciiLower(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
 
     internal static DnsRcode MapRcode(int rcode) => rcode switch
     {
@@ -162,40 +123,4 @@ internal static class CheckingDisabledQuery
         5 => DnsRcode.Refused,
         _ => DnsRcode.Other,
     };
-
-    private static async Task<(DnsRcode Rcode, bool Truncated)> ExchangeUdpAsync(IPEndPoint server, byte[] query, ushort id, byte[] question, CancellationToken cancellationToken)
-    {
-        using var udp = new UdpClient(server.AddressFamily);
-        udp.Connect(server);
-        await udp.SendAsync(query, cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            UdpReceiveResult received = await udp.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-            if (TryReadResponse(received.Buffer, id, question, out DnsRcode rcode, out bool truncated))
-            {
-                return (rcode, truncated);
-            }
-
-            // Not our answer (wrong ID or question): keep waiting until the attempt times out.
-        }
-    }
-
-    private static async Task<DnsRcode> ExchangeTcpAsync(IPEndPoint server, byte[] query, ushort id, byte[] question, CancellationToken cancellationToken)
-    {
-        using var tcp = new TcpClient(server.AddressFamily);
-        await tcp.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
-        NetworkStream stream = tcp.GetStream();
-
-        // RFC 1035 §4.2.2: over TCP every message is prefixed by its two-octet length.
-        byte[] framed = new byte[query.Length + 2];
-        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
-        query.CopyTo(framed, 2);
-        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
-
-        byte[] lengthPrefix = new byte[2];
-        await stream.ReadExactlyAsync(lengthPrefix, cancellationToken).ConfigureAwait(false);
-        byte[] response = new byte[BinaryPrimitives.ReadUInt16BigEndian(lengthPrefix)];
-        await stream.ReadExactlyAsync(response, cancellationToken).ConfigureAwait(false);
-        return TryReadResponse(response, id, question, out DnsRcode rcode, out _) ? rcode : DnsRcode.None;
-    }
 }

@@ -27,6 +27,21 @@ public sealed record DnsResolverOptions
     /// can keep it, another test bed can name its own signed zone.
     /// </summary>
     public string KnownSignedName { get; init; } = ".";
+
+    /// <summary>
+    /// Who decides the DNSSEC status of answers. The engine's default is the resolver's AD bit (the
+    /// behaviour before local validation, which scripted tests rely on); the cmdlets default to Auto.
+    /// </summary>
+    public DnssecValidationMode DnssecValidation { get; init; } = DnssecValidationMode.Resolver;
+
+    /// <summary>The root trust anchors of local validation; null: the built-in KSK-2017 and KSK-2024.</summary>
+    public Dnssec.TrustAnchorSet? TrustAnchors { get; init; }
+
+    /// <summary>DNS over HTTPS endpoints (RFC 8484), asked after <see cref="Servers"/>; answers from them are always validated locally.</summary>
+    public IReadOnlyList<Uri> DohServers { get; init; } = [];
+
+    /// <summary>Roots that DoH server certificates may chain to (system roots plus -TrustedRootCertificate).</summary>
+    public Pkix.PkixTrust DohTrust { get; init; } = new();
 }
 
 /// <summary>The response code of an answer, reduced to what the rules need.</summary>
@@ -75,16 +90,35 @@ public sealed record DnsAnswer<T>
     /// <summary>The resolver that answered (address:port).</summary>
     public string? Server { get; init; }
 
-    /// <summary>Why the lookup failed, in one sentence, when <see cref="Status"/> is Bogus or Failed.</summary>
+    /// <summary>Why the lookup failed, in one sentence, when <see cref="Status"/> is Bogus, Failed or Indeterminate.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>Which path decided <see cref="Status"/>: the resolver's AD bit, or this module's validator.</summary>
+    public DnssecValidator ValidatedBy { get; init; } = DnssecValidator.Resolver;
+
+    /// <summary>Local validation only: why the status is not Secure (None when it is, or when the resolver decided).</summary>
+    public Dnssec.DnssecReason DnssecReason { get; init; }
+
+    /// <summary>Local validation only: the zone whose proof broke or ended the chain (where <see cref="DnssecReason"/> applies).</summary>
+    public string? DnssecReasonZone { get; init; }
+
+    /// <summary>Local validation only: <see cref="DnssecReason"/> as one sentence (rendered by the validator's DnssecReasons).</summary>
+    public string? DnssecReasonText { get; init; }
+
+    /// <summary>Local validation only: the signatures that validated, root first (zone, key tag, algorithm, valid until).</summary>
+    public IReadOnlyList<Dnssec.DnssecChainLink> DnssecChain { get; init; } = [];
 
     public bool IsNxDomain => Rcode == DnsRcode.NxDomain;
 
     /// <summary>NOERROR with no records of the type asked for.</summary>
     public bool IsNoData => Rcode == DnsRcode.NoError && Records.Count == 0;
 
-    /// <summary>An answer the rules can use: NOERROR or NXDOMAIN, secure or insecure.</summary>
-    public bool IsUsable => Status is DnsSecStatus.Secure or DnsSecStatus.Insecure && Rcode is DnsRcode.NoError or DnsRcode.NxDomain;
+    /// <summary>
+    /// An answer the rules can use: NOERROR or NXDOMAIN, secure, insecure or indeterminate (an answer
+    /// arrived but its DNSSEC status is unknown: usable where DNSSEC does not matter; the verdict
+    /// engine makes every DNSSEC-dependent verdict on it Indeterminate).
+    /// </summary>
+    public bool IsUsable => Status is DnsSecStatus.Secure or DnsSecStatus.Insecure or DnsSecStatus.Indeterminate && Rcode is DnsRcode.NoError or DnsRcode.NxDomain;
 }
 
 /// <summary>What the engine knows of the resolver it trusts for the AD bit.</summary>
@@ -99,6 +133,12 @@ public sealed record ResolverInfo
     public bool IsLoopback { get; init; }
 
     public string? Note { get; init; }
+
+    /// <summary>-DnssecValidation as given (Auto, Local or Resolver).</summary>
+    public DnssecValidationMode Mode { get; init; } = DnssecValidationMode.Resolver;
+
+    /// <summary>Which path decides the DNSSEC status of this run's answers; null until the check ran (Auto).</summary>
+    public DnssecValidator? DnssecValidatedBy { get; init; }
 }
 
 /// <summary>Counters of one resolver instance, for the benchmark and tests.</summary>

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using DaneMtaSts.Engine.Dns.Dnssec;
+using DaneMtaSts.Engine.Dns.Wire;
 using DnsClient;
 using DnsClient.Protocol;
 
@@ -14,6 +17,13 @@ namespace DaneMtaSts.Engine.Dns;
 /// Secure (AD=1, NOERROR/NXDOMAIN), Insecure (no AD), Bogus (SERVFAIL that the same question with
 /// CD=1 answers), Failed (no answer, REFUSED, SERVFAIL also with CD=1, a malformed answer or an answer
 /// to another question). DNS faults never throw; cancellation does.
+/// <para>
+/// With <see cref="DnssecValidationMode.Local"/>, or <see cref="DnssecValidationMode.Auto"/> when the
+/// resolver is not shown to validate (no AD on the root's DNSKEY), and always for DNS over HTTPS, the
+/// status comes from <see cref="LocalDnssecValidator"/> instead, over the project's own wire transports
+/// (<see cref="UdpTcpTransport"/>, <see cref="DohTransport"/>): DnsClient cannot set CD or hand over
+/// RDATA as received, which signatures need. Each answer says which path decided (<see cref="DnsAnswer{T}.ValidatedBy"/>).
+/// </para>
 /// </summary>
 public sealed class DnsResolver : IDnsResolver, IDisposable
 {
@@ -28,6 +38,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private readonly LookupClient? _udpClient;
     private readonly LookupClient? _tcpClient;
     private readonly ConcurrentDictionary<(string Name, QueryType Type), Lazy<Task<RawAnswer>>> _cache = new();
+    private readonly ConcurrentDictionary<(string Name, ushort Type), Lazy<Task<ValidatedResponse>>> _localCache = new();
+    private readonly List<DohTransport> _doh = [];
+    private readonly LocalDnssecValidator? _validator;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _validationLock = new();
     private Task<ResolverInfo>? _validationCheck;
@@ -37,17 +50,51 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     {
         _options = options ?? new DnsResolverOptions();
         _servers = _options.Servers.Count > 0 ? [.. _options.Servers] : SystemResolvers();
+        if (_options.DohServers.Count > 0 && _options.Servers.Count == 0)
+        {
+            _servers = []; // DoH given alone: the system's resolvers are not asked
+        }
+
+        if (_options.DohServers.Count > 0 && _options.DnssecValidation == DnssecValidationMode.Resolver)
+        {
+            throw new EngineException("DohNeedsLocalValidation", EngineErrorKind.InvalidArgument,
+                "DNS over HTTPS answers are validated in-process: use -DnssecValidation Auto or Local with an https:// DNS server, not Resolver.");
+        }
+
         _resolver = new ResolverInfo
         {
-            Servers = [.. _servers.Select(s => s.ToString())],
-            IsLoopback = _servers.Count > 0 && _servers.All(s => IPAddress.IsLoopback(s.Address)),
-            Note = _servers.Count == 0 ? "No DNS resolver is configured on this system." : null,
+            Servers = [.. _servers.Select(s => s.ToString()), .. _options.DohServers.Select(u => u.ToString())],
+            IsLoopback = _servers.Count > 0 && _options.DohServers.Count == 0 && _servers.All(s => IPAddress.IsLoopback(s.Address)),
+            Note = _servers.Count == 0 && _options.DohServers.Count == 0 ? "No DNS resolver is configured on this system." : null,
+            Mode = _options.DnssecValidation,
+            DnssecValidatedBy = _options.DnssecValidation switch
+            {
+                DnssecValidationMode.Resolver => DnssecValidator.Resolver,
+                DnssecValidationMode.Local => DnssecValidator.Local,
+                _ => _servers.Count == 0 && _options.DohServers.Count > 0 ? DnssecValidator.Local : null,
+            },
         };
 
         if (_servers.Count > 0)
         {
             _udpClient = new LookupClient(CreateClientOptions(tcpOnly: false));
             _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true));
+        }
+
+        if (_options.DnssecValidation != DnssecValidationMode.Resolver && (_servers.Count > 0 || _options.DohServers.Count > 0))
+        {
+            // One query's whole budget, as DnsClient gets it: attempts × timeout.
+            TimeSpan budget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
+            var transports = new List<IDnsWireTransport>();
+            transports.AddRange(_servers.Select(s => new UdpTcpTransport(s, budget, Counters)));
+            foreach (Uri url in _options.DohServers)
+            {
+                var doh = new DohTransport(url, _options.DohTrust, budget);
+                _doh.Add(doh);
+                transports.Add(doh);
+            }
+
+            _validator = new LocalDnssecValidator(new CountingTransport(new FailoverTransport(transports), Counters), _options.TrustAnchors);
         }
     }
 
@@ -56,7 +103,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     public DnsCounters Counters { get; } = new();
 
     public Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken) =>
-        QueryTypedAsync(name, QueryType.MX, "MX", r => r is MxRecord mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.Value)) : null, cancellationToken);
+        QueryTypedAsync(
+            name,
+            QueryType.MX,
+            "MX",
+            r => r is MxRecord mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.Value)) : null,
+            d => d is MxData mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.ToString())) : null,
+            cancellationToken);
 
     public Task<DnsAnswer<Dane.TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
@@ -64,16 +117,23 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             QueryType.TLSA,
             "TLSA",
             r => r is TlsaRecord t ? new Dane.TlsaRecord((byte)t.CertificateUsage, (byte)t.Selector, (byte)t.MatchingType, [.. t.CertificateAssociationData]) : null,
+            d => d is TlsaData t ? new Dane.TlsaRecord(t.Usage, t.Selector, t.MatchingType, [.. t.Association]) : null,
             cancellationToken);
 
     /// <summary>TXT records; each record's character-strings are joined without separators (RFC 7208 §3.3, RFC 8461 §3.1).</summary>
     public Task<DnsAnswer<string>> QueryTxtAsync(string name, CancellationToken cancellationToken) =>
-        QueryTypedAsync(name, QueryType.TXT, "TXT", r => r is TxtRecord txt ? string.Concat(txt.Text) : null, cancellationToken);
+        QueryTypedAsync(
+            name,
+            QueryType.TXT,
+            "TXT",
+            r => r is TxtRecord txt ? string.Concat(txt.Text) : null,
+            d => d is TxtData txt ? string.Concat(txt.Strings.Select(b => Encoding.UTF8.GetString(b))) : null,
+            cancellationToken);
 
     public async Task<DnsAnswer<IPAddress>> QueryAddressesAsync(string host, CancellationToken cancellationToken)
     {
-        Task<DnsAnswer<IPAddress>> v4 = QueryTypedAsync(host, QueryType.A, "A", r => r is ARecord a ? a.Address : null, cancellationToken);
-        Task<DnsAnswer<IPAddress>> v6 = QueryTypedAsync(host, QueryType.AAAA, "AAAA", r => r is AaaaRecord a ? a.Address : null, cancellationToken);
+        Task<DnsAnswer<IPAddress>> v4 = QueryTypedAsync(host, QueryType.A, "A", r => r is ARecord a ? a.Address : null, AddressOf, cancellationToken);
+        Task<DnsAnswer<IPAddress>> v6 = QueryTypedAsync(host, QueryType.AAAA, "AAAA", r => r is AaaaRecord a ? a.Address : null, AddressOf, cancellationToken);
         await Task.WhenAll(v4, v6).ConfigureAwait(false);
         return CombineAddressAnswers(await v4.ConfigureAwait(false), await v6.ConfigureAwait(false));
     }
@@ -93,6 +153,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     {
         _lifetime.Cancel();
         _lifetime.Dispose();
+        _validator?.Dispose();
+        foreach (DohTransport doh in _doh)
+        {
+            doh.Dispose();
+        }
     }
 
     /// <summary>
@@ -109,8 +174,19 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return name.TrimEnd('.').ToLowerInvariant();
     }
 
-    /// <summary>The weaker of two DNSSEC statuses: Secure &lt; Insecure &lt; Bogus &lt; Failed.</summary>
-    internal static DnsSecStatus Weaker(DnsSecStatus a, DnsSecStatus b) => (DnsSecStatus)Math.Max((int)a, (int)b);
+    /// <summary>The weaker of two DNSSEC statuses: Secure &lt; Insecure &lt; Indeterminate &lt; Bogus &lt; Failed.</summary>
+    internal static DnsSecStatus Weaker(DnsSecStatus a, DnsSecStatus b) => Rank(a) >= Rank(b) ? a : b;
+
+    private static int Rank(DnsSecStatus status) => status switch
+    {
+        DnsSecStatus.Secure => 0,
+        DnsSecStatus.Insecure => 1,
+        DnsSecStatus.Indeterminate => 2,
+        DnsSecStatus.Bogus => 3,
+        _ => 4,
+    };
+
+    private static IPAddress? AddressOf(DnsRecordData data) => data is AddressData a ? a.Address : null;
 
     internal static DnsAnswer<IPAddress> CombineAddressAnswers(DnsAnswer<IPAddress> v4, DnsAnswer<IPAddress> v6)
     {
@@ -124,9 +200,17 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             ({ } a, { } b) => Weaker(a, b),
         };
 
+        // Who decided, and the proof, follow the weaker family (the one that decides the host's status).
+        DnsAnswer<IPAddress> proof = Rank(v6.Status) > Rank(v4.Status) ? v6 : v4;
+
         // The whole host takes the status of a family that failed with it; its records are unusable.
         DnsAnswer<IPAddress> Degraded(DnsSecStatus status) => new()
         {
+            ValidatedBy = proof.ValidatedBy,
+            DnssecReason = proof.DnssecReason,
+            DnssecReasonZone = proof.DnssecReasonZone,
+            DnssecReasonText = proof.DnssecReasonText,
+            DnssecChain = proof.DnssecChain,
             Name = name,
             Type = "A+AAAA",
             Status = status,
@@ -168,6 +252,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         return new DnsAnswer<IPAddress>
         {
+            ValidatedBy = proof.ValidatedBy,
+            DnssecReason = proof.DnssecReason,
+            DnssecReasonZone = proof.DnssecReasonZone,
+            DnssecReasonText = proof.DnssecReasonText,
+            DnssecChain = proof.DnssecChain,
             Name = name,
             Type = "A+AAAA",
             Status = Weaker(v4.Status, v6.Status),
@@ -236,13 +325,18 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             UseTcpOnly = tcpOnly,
         };
 
-    private async Task<DnsAnswer<T>> QueryTypedAsync<T>(string name, QueryType type, string typeName, Func<DnsResourceRecord, T?> map, CancellationToken cancellationToken)
+    private async Task<DnsAnswer<T>> QueryTypedAsync<T>(string name, QueryType type, string typeName, Func<DnsResourceRecord, T?> map, Func<DnsRecordData, T?> wireMap, CancellationToken cancellationToken)
         where T : class
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!TryNormalizeQueryName(name, out string? current, out string? nameError))
         {
             return new DnsAnswer<T> { Name = name, Type = typeName, Status = DnsSecStatus.Failed, Rcode = DnsRcode.None, Failure = nameError };
+        }
+
+        if (await UsesLocalValidationAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return await QueryLocalAsync(current, (ushort)type, typeName, wireMap, cancellationToken).ConfigureAwait(false);
         }
 
         string queryName = current;
@@ -343,6 +437,74 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             return answer with { FirstLinkStatus = linkStatus };
         }
     }
+
+    /// <summary>
+    /// The choice (-DnssecValidation): Local and DoH always validate in-process, Resolver never;
+    /// Auto trusts the AD bit only once the resolver has been shown to validate.
+    /// </summary>
+    private async ValueTask<bool> UsesLocalValidationAsync(CancellationToken cancellationToken)
+    {
+        if (_validator is null)
+        {
+            return false;
+        }
+
+        if (_options.DnssecValidation == DnssecValidationMode.Local || _servers.Count == 0)
+        {
+            return true;
+        }
+
+        ResolverInfo info = await CheckValidationAsync(cancellationToken).ConfigureAwait(false);
+        return info.DnssecValidatedBy != DnssecValidator.Resolver;
+    }
+
+    private async Task<DnsAnswer<T>> QueryLocalAsync<T>(string name, ushort type, string typeName, Func<DnsRecordData, T?> map, CancellationToken cancellationToken)
+        where T : class
+    {
+        ValidatedResponse response;
+        if (_options.UseCache)
+        {
+            var mine = new Lazy<Task<ValidatedResponse>>(() => ResolveLocallyAsync(name, type, _lifetime.Token));
+            Lazy<Task<ValidatedResponse>> shared = _localCache.GetOrAdd((name, type), mine);
+            if (!ReferenceEquals(shared, mine))
+            {
+                Counters.CountCacheHit();
+            }
+
+            response = await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            response = await ResolveLocallyAsync(name, type, cancellationToken).ConfigureAwait(false);
+        }
+
+        string? failure = response.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed or DnsSecStatus.Indeterminate
+            ? $"{response.ReasonText?.TrimEnd('.') ?? "Validation failed"} ({Describe(name, (QueryType)type)}, validated in-process through {_validator!.Server})."
+            : null;
+        List<T> records = response.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed
+            ? []
+            : [.. response.Records.Where(r => r.Type == type).Select(r => r.Data).OfType<DnsRecordData>().Select(map).OfType<T>()];
+        return new DnsAnswer<T>
+        {
+            Name = name,
+            Type = typeName,
+            Status = response.Status,
+            Rcode = response.Rcode,
+            Records = records,
+            CnameChain = [.. response.CnameChain.Select(n => NormalizeExchange(n.ToString()))],
+            FirstLinkStatus = response.CnameChain.Count > 0 ? response.FirstLinkStatus : null,
+            Server = _validator!.Server,
+            Failure = failure,
+            ValidatedBy = DnssecValidator.Local,
+            DnssecReason = response.Reason,
+            DnssecReasonZone = response.ReasonName is null ? null : NormalizeExchange(response.ReasonName.ToString()),
+            DnssecReasonText = response.ReasonText,
+            DnssecChain = response.Chain,
+        };
+    }
+
+    private Task<ValidatedResponse> ResolveLocallyAsync(string name, ushort type, CancellationToken cancellationToken) =>
+        _validator!.ResolveAsync(name == "." ? "." : name + ".", type, cancellationToken);
 
     private static bool TryNormalizeQueryName(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? normalized, out string? error)
     {
@@ -536,6 +698,17 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private async Task<ResolverInfo> RunValidationCheckAsync(CancellationToken cancellationToken)
     {
+        if (_servers.Count == 0 && _options.DohServers.Count > 0)
+        {
+            return Publish(null, "DNS over HTTPS: every answer is validated in-process from the trust anchors.");
+        }
+
+        if (_options.DnssecValidation == DnssecValidationMode.Local && _validator is not null)
+        {
+            // No need to ask: the AD bit is not used.
+            return Publish(null, "-DnssecValidation Local: every answer is validated in-process from the trust anchors.");
+        }
+
         string signedName = _options.KnownSignedName;
         if (!TryNormalizeQueryName(signedName, out string? name, out string? error))
         {
@@ -545,17 +718,25 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         RawAnswer answer = await LookupAsync(name, QueryType.DNSKEY, cancellationToken).ConfigureAwait(false);
         string servers = string.Join(", ", _servers.Select(s => s.ToString()));
         string zone = name == "." ? "the signed root" : $"the signed zone {name}";
+        bool auto = _options.DnssecValidation == DnssecValidationMode.Auto && _validator is not null;
+        string instead = auto ? " DNSSEC is validated in-process instead." : " DANE cannot be verified.";
         return answer.Status switch
         {
             DnsSecStatus.Secure when answer.Rcode == DnsRcode.NoError => Publish(true, null),
             DnsSecStatus.Insecure or DnsSecStatus.Secure =>
-                Publish(false, $"Resolver {servers} does not validate DNSSEC: no AD bit on {zone}'s DNSKEY; DANE cannot be verified."),
-            _ => Publish(null, $"Could not learn whether resolver {servers} validates DNSSEC: {answer.Failure}"),
+                Publish(false, $"Resolver {servers} does not validate DNSSEC: no AD bit on {zone}'s DNSKEY;{instead}"),
+            _ => Publish(null, $"Could not learn whether resolver {servers} validates DNSSEC: {answer.Failure}{(auto ? " DNSSEC is validated in-process instead." : "")}"),
         };
 
         ResolverInfo Publish(bool? validates, string? note)
         {
-            ResolverInfo info = Resolver with { Validates = validates, Note = note };
+            DnssecValidator by = _options.DnssecValidation switch
+            {
+                DnssecValidationMode.Resolver => DnssecValidator.Resolver,
+                DnssecValidationMode.Local => DnssecValidator.Local,
+                _ => validates == true || _validator is null ? DnssecValidator.Resolver : DnssecValidator.Local,
+            };
+            ResolverInfo info = Resolver with { Validates = validates, Note = note, DnssecValidatedBy = by };
             Volatile.Write(ref _resolver, info);
             return info;
         }

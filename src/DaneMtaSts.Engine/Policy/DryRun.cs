@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using DaneMtaSts.Engine.Dns;
+using DaneMtaSts.Engine.Dns.Dnssec;
+using DaneMtaSts.Engine.Dns.Wire;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Smtp;
@@ -12,8 +14,14 @@ namespace DaneMtaSts.Engine.Policy;
 /// <summary>The network settings of one dry run (one cmdlet call).</summary>
 public sealed record DryRunOptions
 {
-    /// <summary>Resolvers as "IP" or "IP:port" ("[v6]:port"); empty: the system's.</summary>
+    /// <summary>Resolvers as "IP" or "IP:port" ("[v6]:port"), or DNS over HTTPS URLs (https://host[:port]/path); empty: the system's.</summary>
     public IReadOnlyList<string> DnsServers { get; init; } = [];
+
+    /// <summary>Who decides DNSSEC status (-DnssecValidation); Auto by default.</summary>
+    public DnssecValidationMode DnssecValidation { get; init; } = DnssecValidationMode.Auto;
+
+    /// <summary>A file of DS or DNSKEY records (presentation form) replacing the built-in root trust anchors.</summary>
+    public string? TrustAnchorFile { get; init; }
 
     /// <summary>PEM/DER files of roots added to the system roots for PKIX checks.</summary>
     public IReadOnlyList<string> TrustedRootFiles { get; init; } = [];
@@ -86,13 +94,37 @@ public sealed class DryRunSession : IDisposable
     /// <summary>Builds a session; <paramref name="probes"/> defaults to fresh, cached STARTTLS probes.</summary>
     public static DryRunSession Create(DryRunOptions options, IMtaStsPolicyCache? policyCache, Func<SmtpProbeOptions, SmtpCounters, ISmtpProbeSource>? probes = null)
     {
-        IReadOnlyList<IPEndPoint> servers = options.DnsServers.Select(ParseDnsServer).ToList();
+        var servers = new List<IPEndPoint>();
+        var doh = new List<Uri>();
+        foreach (string server in options.DnsServers)
+        {
+            if (TryParseDohServer(server, out Uri? url))
+            {
+                doh.Add(url);
+            }
+            else
+            {
+                servers.Add(ParseDnsServer(server));
+            }
+        }
+
         PkixTrust trust = options.TrustedRootFiles.Count > 0 ? PkixTrust.FromFiles(options.TrustedRootFiles) : new PkixTrust();
+        TrustAnchorSet? anchors = options.TrustAnchorFile is null ? null : LoadTrustAnchors(options.TrustAnchorFile);
         // A DNS query is one network step: its attempts together stay within Timeout (a silent
         // resolver costs Timeout, not Timeout × attempts), each attempt at most 5 s.
         const int dnsRetries = 1;
         TimeSpan dnsAttempt = Min(options.Timeout / (dnsRetries + 1), TimeSpan.FromSeconds(5));
-        var dns = new DnsResolver(new DnsResolverOptions { Servers = servers, Timeout = dnsAttempt, Retries = dnsRetries, UseCache = true });
+        var dns = new DnsResolver(new DnsResolverOptions
+        {
+            Servers = servers,
+            DohServers = doh,
+            DohTrust = trust,
+            Timeout = dnsAttempt,
+            Retries = dnsRetries,
+            UseCache = true,
+            DnssecValidation = options.DnssecValidation,
+            TrustAnchors = anchors,
+        });
         var counters = new SmtpCounters();
         var probeOptions = new SmtpProbeOptions
         {
@@ -121,6 +153,43 @@ public sealed class DryRunSession : IDisposable
             TlsDomain = options.TlsDomain,
         }, fetcher, policyCache);
         return new DryRunSession(dns, gatherer, fetcher, counters, probeOptions.BackgroundQuits);
+    }
+
+    /// <summary>
+    /// True for a DNS over HTTPS URL ("https://…"); throws for an https URL that cannot be one (user
+    /// info, fragment, no host) and for other schemes, so a typo is an error, not a silent fallback.
+    /// </summary>
+    public static bool TryParseDohServer(string value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? url)
+    {
+        url = null;
+        string text = value.Trim();
+        if (!text.Contains("://", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? parsed) || !DohTransport.TryValidateEndpoint(parsed, out _))
+        {
+            throw new EngineException("InvalidDnsServer", EngineErrorKind.InvalidArgument,
+                $"'{DomainName.Printable(value)}' is not a DNS over HTTPS URL: give https://host[:port]/path (e.g. https://dns.example/dns-query).", value);
+        }
+
+        url = parsed;
+        return true;
+    }
+
+    /// <summary>Reads -TrustAnchorFile; a missing or malformed file is an error naming the file and the line.</summary>
+    public static TrustAnchorSet LoadTrustAnchors(string path)
+    {
+        try
+        {
+            return TrustAnchorSet.Load(path);
+        }
+        catch (TrustAnchorException ex)
+        {
+            // The message names the file and, for a malformed record, its line.
+            throw new EngineException("InvalidTrustAnchorFile", EngineErrorKind.InvalidData, $"-TrustAnchorFile: {ex.Message}", path, ex);
+        }
     }
 
     /// <summary>

@@ -37,6 +37,45 @@ public enum MxOutcome
     NotLookedUp,
 }
 
+/// <summary>
+/// How the DNSSEC status of one answer was decided: by whom, and, for local validation, the chain of
+/// signatures that proved it (zone, key tag, algorithm, valid until) or where and why it broke.
+/// </summary>
+public sealed record DnssecEvidence
+{
+    public required DnssecValidator ValidatedBy { get; init; }
+
+    public required DnsSecStatus Status { get; init; }
+
+    /// <summary>Local validation: why the status is not Secure (None when Secure or when the resolver decided).</summary>
+    public Dns.Dnssec.DnssecReason Reason { get; init; }
+
+    /// <summary>The zone or name the reason is about.</summary>
+    public string? ReasonZone { get; init; }
+
+    /// <summary>The reason as the validator words it (DnssecReasons.Describe).</summary>
+    public string? ReasonText { get; init; }
+
+    public IReadOnlyList<Dns.Dnssec.DnssecChainLink> Chain { get; init; } = [];
+
+    public static DnssecEvidence From<T>(Dns.DnsAnswer<T> answer) => new()
+    {
+        ValidatedBy = answer.ValidatedBy,
+        Status = answer.Status,
+        Reason = answer.DnssecReason,
+        ReasonZone = answer.DnssecReasonZone,
+        ReasonText = answer.DnssecReasonText,
+        Chain = answer.DnssecChain,
+    };
+
+    public override string ToString()
+    {
+        string by = ValidatedBy == DnssecValidator.Local ? "validated in-process" : "resolver's AD bit";
+        string why = ReasonText is null ? "" : ": " + ReasonText;
+        return $"{Status} ({by}){why}";
+    }
+}
+
 /// <summary>The MX step of the evidence.</summary>
 public sealed record MxEvidence
 {
@@ -52,6 +91,9 @@ public sealed record MxEvidence
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     public string? Failure { get; init; }
+
+    /// <summary>How the MX answer's DNSSEC status was decided; null when no MX lookup was made.</summary>
+    public DnssecEvidence? Dnssec { get; init; }
 }
 
 /// <summary>The state of the TLSA lookup for one host.</summary>
@@ -140,6 +182,12 @@ public sealed record HostEvidence
     public DnsSecStatus? FirstCnameLinkStatus { get; init; }
 
     public string? AddressFailure { get; init; }
+
+    /// <summary>How the address answer's DNSSEC status was decided (null for an address literal).</summary>
+    public DnssecEvidence? AddressDnssec { get; init; }
+
+    /// <summary>How the TLSA answer's DNSSEC status was decided (null when no TLSA lookup was made).</summary>
+    public DnssecEvidence? TlsaDnssec { get; init; }
 
     /// <summary>True when DANE applies: the MX RRset (for MX routing) and the host's addresses are secure (RFC 7672 §2.2).</summary>
     public bool DaneApplicable { get; init; }

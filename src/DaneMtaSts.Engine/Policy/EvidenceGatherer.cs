@@ -226,6 +226,7 @@ public sealed class EvidenceGatherer
         string? baseName = null;
         DnsSecStatus? tlsaStatus = null;
         string? tlsaFailure = null;
+        DnssecEvidence? tlsaDnssec = null;
         IReadOnlyList<TlsaRecord> records = [];
         IReadOnlyList<TlsaRecordResult> usability = [];
         var notes = new List<string>();
@@ -248,6 +249,7 @@ public sealed class EvidenceGatherer
 
             chosen ??= await (originalTlsaTask ?? GetTlsaAsync(TlsaName(host), cancellationToken));
             tlsaStatus = chosen.Status;
+            tlsaDnssec = DnssecEvidence.From(chosen);
             if (!chosen.IsUsable)
             {
                 tlsaState = TlsaState.LookupFailed;
@@ -294,6 +296,8 @@ public sealed class EvidenceGatherer
             CnameChain = addresses.CnameChain,
             FirstCnameLinkStatus = addresses.FirstLinkStatus,
             AddressFailure = addresses.Failure,
+            AddressDnssec = DnssecEvidence.From(addresses),
+            TlsaDnssec = tlsaDnssec,
             DaneApplicable = daneApplicable,
             DaneApplicability = applicability,
             Tlsa = tlsaState,
@@ -391,6 +395,7 @@ public sealed class EvidenceGatherer
         CnameChain = mx.CnameChain,
         Notes = mx.Hosts.SelectMany(h => h.Notes.Select(n => $"MX {h.Name}: {n}")).ToList(),
         Failure = mx.Kind is MxResolutionKind.Bogus or MxResolutionKind.Failed or MxResolutionKind.NoMailHost ? mx.Reason : null,
+        Dnssec = DnssecEvidence.From(mx.MxAnswer),
     };
 
     private static MtaStsStepEvidence MapMtaSts(MtaStsEvidence sts) => new()

@@ -16,7 +16,12 @@ public static class EvidenceText
         Line(0, ev.Routing == RoutingKind.Mx
             ? $"MX: {ev.Mx.Outcome} ({ev.Mx.Status}){(ev.Mx.CnameChain.Count > 0 ? " via CNAME " + string.Join(" -> ", ev.Mx.CnameChain) : "")}{(ev.Mx.Failure is null ? "" : ": " + ev.Mx.Failure)}"
             : "Routing: smart hosts");
-        Line(0, $"Resolver: {string.Join(", ", ev.Resolver.Servers)} (validates DNSSEC: {ev.Resolver.Validates?.ToString() ?? "unknown"})");
+        if (ev.Routing == RoutingKind.Mx && ev.Mx.Dnssec is { } mxDnssec)
+        {
+            Chain(1, mxDnssec);
+        }
+
+        Line(0, $"Resolver: {string.Join(", ", ev.Resolver.Servers)} (validates DNSSEC: {ev.Resolver.Validates?.ToString() ?? "unknown"}; -DnssecValidation {ev.Resolver.Mode}, decided by {ev.Resolver.DnssecValidatedBy?.ToString() ?? "not yet known"})");
         foreach (HostEvidence host in ev.Hosts)
         {
             HostVerdict? verdict = result.Hosts.FirstOrDefault(h => string.Equals(h.Host, host.Name, StringComparison.OrdinalIgnoreCase));
@@ -27,10 +32,21 @@ public static class EvidenceText
                 Line(1, $"CNAME: {host.Name} -> {string.Join(" -> ", host.CnameChain)} (first link {host.FirstCnameLinkStatus})");
             }
 
+            if (host.AddressDnssec is { } addressDnssec)
+            {
+                Line(1, "Addresses DNSSEC: " + addressDnssec);
+                Chain(2, addressDnssec, header: false);
+            }
+
             Line(1, $"DANE: {host.DaneApplicability}");
             if (host.Tlsa != TlsaState.NotApplicable)
             {
                 Line(1, $"TLSA at {host.TlsaOwnerName}: {host.Tlsa} ({host.TlsaStatus}){(host.TlsaFailure is null ? "" : ": " + host.TlsaFailure)}");
+                if (host.TlsaDnssec is { } tlsaDnssec)
+                {
+                    Chain(2, tlsaDnssec);
+                }
+
                 foreach (TlsaRecordResult r in host.TlsaUsability)
                 {
                     Line(2, $"{r.Record} {(r.Usable ? "usable" : "unusable")}: {r.Detail}");
@@ -88,5 +104,19 @@ public static class EvidenceText
         }
 
         return sb.ToString().TrimEnd('\n');
+
+        // The proof behind a status: one line per signature that validated, root first.
+        void Chain(int indent, DnssecEvidence dnssec, bool header = true)
+        {
+            if (header)
+            {
+                Line(indent, "DNSSEC: " + dnssec);
+            }
+
+            foreach (var link in dnssec.Chain)
+            {
+                Line(indent + 1, link.ToString());
+            }
+        }
     }
 }

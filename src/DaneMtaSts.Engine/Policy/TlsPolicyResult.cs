@@ -85,6 +85,9 @@ public sealed record TlsPolicyResult
     /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
     public string PolicyType { get; init; } = "no-policy-found";
 
+    /// <summary>Which path decided the DNSSEC status of this result's answers: the resolver's AD bit or the in-process validator.</summary>
+    public DnssecValidator DnssecValidatedBy { get; init; } = DnssecValidator.Resolver;
+
     /// <summary>
     /// The concrete fixes for what failed, derived from the evidence (RemediationAdvisor); empty when
     /// there is nothing to fix. Suggestions for the partner or the administrator, never applied.

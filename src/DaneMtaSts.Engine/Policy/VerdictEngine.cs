@@ -58,7 +58,7 @@ public static class VerdictEngine
         public TlsPolicyResult Run()
         {
             AddGeneralWarnings();
-            TlsPolicyResult? early = JudgeDomainLookup();
+            TlsPolicyResult? early = JudgeDomainLookup() ?? JudgeIndeterminateDnssec();
             if (early is not null)
             {
                 return early;
@@ -161,16 +161,18 @@ public static class VerdictEngine
 
         private void AddGeneralWarnings()
         {
-            if (_daneOn && ev.Resolver.Validates == false)
+            // The resolver's own validation matters only where its AD bit decides (not under local validation).
+            bool adDecides = ev.Resolver.DnssecValidatedBy is null or DnssecValidator.Resolver;
+            if (_daneOn && adDecides && ev.Resolver.Validates == false)
             {
                 _warnings.Add($"The resolver ({string.Join(", ", ev.Resolver.Servers)}) does not validate DNSSEC (no AD bit on a signed name): every answer looks insecure, so DANE cannot apply. {ev.Resolver.Note}".TrimEnd());
             }
-            else if (_daneOn && ev.Resolver.Validates is null)
+            else if (_daneOn && adDecides && ev.Resolver.Validates is null)
             {
                 _warnings.Add($"Whether the resolver validates DNSSEC could not be checked. {ev.Resolver.Note}".TrimEnd());
             }
 
-            if (_daneOn && ev.DaneConsulted && ev.Resolver.Validates == true && !ev.Resolver.IsLoopback)
+            if (_daneOn && adDecides && ev.DaneConsulted && ev.Resolver.Validates == true && !ev.Resolver.IsLoopback)
             {
                 _warnings.Add($"The DNSSEC status comes from the AD bit of a remote resolver ({string.Join(", ", ev.Resolver.Servers)}); the path to it is not protected. A local validating resolver is what RFC 7672 §2.1 expects.");
             }
@@ -249,6 +251,50 @@ public static class VerdictEngine
             Host = host?.Name,
             Address = address?.Address.ToString(),
         };
+
+        /// <summary>
+        /// With DANE on, a verdict depends on the DNSSEC status of the MX, address and TLSA answers
+        /// (Exchange Online validates them itself). Where this run could not establish one (the
+        /// resolver strips DNSSEC records, or a lookup the proof needs failed), the verdict is
+        /// Indeterminate: never Deliver, never a confident Queue. Mode None does not depend on it,
+        /// nor do NXDOMAIN, Null MX and a failed lookup, judged before this.
+        /// </summary>
+        private TlsPolicyResult? JudgeIndeterminateDnssec()
+        {
+            if (!_daneOn)
+            {
+                return null;
+            }
+
+            var unknown = new List<(string What, string? Why)>();
+            if (ev.Routing == RoutingKind.Mx && ev.Mx.Status == DnsSecStatus.Indeterminate)
+            {
+                unknown.Add(($"the MX records of {ev.Domain}", ev.Mx.Dnssec?.ReasonText));
+            }
+
+            foreach (HostEvidence host in _hosts)
+            {
+                if (host.AddressStatus == DnsSecStatus.Indeterminate || host.FirstCnameLinkStatus == DnsSecStatus.Indeterminate)
+                {
+                    unknown.Add(($"the addresses of {host.Name}", host.AddressDnssec?.ReasonText));
+                }
+
+                if (host.TlsaStatus == DnsSecStatus.Indeterminate)
+                {
+                    unknown.Add(($"the TLSA records at {host.TlsaOwnerName}", host.TlsaDnssec?.ReasonText));
+                }
+            }
+
+            if (unknown.Count == 0)
+            {
+                return null;
+            }
+
+            string what = string.Join(", ", unknown.Select(u => u.What).Distinct(StringComparer.Ordinal));
+            string? why = unknown.Select(u => u.Why).FirstOrDefault(w => w is not null);
+            string detail = why is null ? what : $"{what}: {why.TrimEnd('.')}";
+            return Result(FailureKind.DnssecIndeterminate, null, null, Facts() with { Detail = detail }, [], "no-policy-found") with { DnssecValidatedBy = DnssecValidator.None };
+        }
 
         // Applicability texts are written to follow "but"; standing alone they need a capital.
         private static string AsSentence(string text) =>
@@ -556,6 +602,7 @@ public static class VerdictEngine
                 Hosts = new ReadableList<HostVerdict>(hosts),
                 Warnings = new ReadableList<string>(_warnings.Distinct(StringComparer.Ordinal)),
                 PolicyType = policyType,
+                DnssecValidatedBy = ev.Resolver.DnssecValidatedBy ?? DnssecValidator.Resolver,
             };
         }
     }

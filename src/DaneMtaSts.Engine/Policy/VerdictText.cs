@@ -96,7 +96,7 @@ public static class VerdictText
             FailureKind.DnssecInsecure =>
                 $"SmtpDaneMode Mandatory needs DNSSEC, but {f.Detail}",
             FailureKind.DnssecIndeterminate =>
-                $"The DNSSEC status {(f.Host is null ? $"of {f.Domain}" : $"of {host}")} could not be established from this machine{(detail.Length > 0 ? $" ({detail})" : "")}; use a validating resolver (-DnsServer) or let the module validate (-DnssecValidation Local) to decide it.",
+                $"The DNSSEC status {(f.Host is null ? $"of {f.Domain}" : $"of {host}")} could not be established from this machine{(detail.Length > 0 ? $" ({detail})" : "")}. Exchange Online validates DNSSEC itself, so with DANE on its verdict depends on it: use a resolver that passes DNSSEC records (RRSIG, DS, DNSKEY, NSEC), DNS over HTTPS (-DnsServer https://…/dns-query), or -DnssecValidation Local to decide it.",
             FailureKind.TlsaLookupFailed =>
                 $"The TLSA lookup for {f.Subject ?? host} failed ({detail}); a host whose DANE status is unknown is never used without it.",
             FailureKind.NoUsableTlsa when f.Names.Count > 0 =>

@@ -13,7 +13,7 @@ namespace DaneMtaSts.Module.Infrastructure;
 /// </summary>
 public abstract class NetworkCmdletBase : CancellableCmdlet
 {
-    /// <summary>Resolvers to use (IP, IP:port or [IPv6]:port); default: the system's.</summary>
+    /// <summary>Resolvers to use (IP, IP:port, [IPv6]:port, or a DNS over HTTPS URL https://host[:port]/path); default: the system's.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? DnsServer { get; set; }
@@ -22,6 +22,15 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? TrustedRootCertificate { get; set; }
+
+    /// <summary>Who decides DNSSEC status: Auto (the resolver's AD bit if it validates, else in-process), Local, Resolver.</summary>
+    [Parameter]
+    public DnssecValidationMode DnssecValidation { get; set; } = DnssecValidationMode.Auto;
+
+    /// <summary>DS or DNSKEY records (zone-file lines) that replace the built-in root trust anchors.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TrustAnchorFile { get; set; }
 
     [Parameter]
     [ValidateRange(1, 65535)]
@@ -78,6 +87,8 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
         var options = new DryRunOptions
         {
             DnsServers = DnsServer ?? [],
+            DnssecValidation = DnssecValidation,
+            TrustAnchorFile = TrustAnchorFile is null ? null : GetUnresolvedProviderPathFromPSPath(TrustAnchorFile),
             TrustedRootFiles = (TrustedRootCertificate ?? []).Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList(),
             SmtpPort = SmtpPort,
             Timeout = TimeSpan.FromSeconds(TimeoutSec),

@@ -268,4 +268,45 @@ public class VerdictPropertyTests(ITestOutputHelper output)
         }, iter: 4000);
         Assert.True(reached > 50, $"only {reached} generated cases had an undecided host");
     }
+
+    [Fact]
+    public void An_indeterminate_dnssec_status_under_dane_is_never_a_confident_verdict()
+    {
+        int reached = 0;
+        GenCase.Where(c => c.Options.SmtpDaneMode != SmtpDaneMode.None).Sample(c =>
+        {
+            bool mxUnknown = c.Evidence.Routing == RoutingKind.Mx && c.Evidence.Mx.Status == DnsSecStatus.Indeterminate &&
+                             c.Evidence.Mx.Outcome is MxOutcome.Mx or MxOutcome.ImplicitMx;
+            bool hostUnknown = c.Evidence.Hosts.Any(h => h.AddressStatus == DnsSecStatus.Indeterminate || h.TlsaStatus == DnsSecStatus.Indeterminate);
+            if (!mxUnknown && !hostUnknown)
+            {
+                return true;
+            }
+
+            TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
+            bool decidedByDomain = c.Evidence.Routing == RoutingKind.Mx &&
+                                   c.Evidence.Mx.Outcome is MxOutcome.NxDomain or MxOutcome.NullMx or MxOutcome.NoMailHost or MxOutcome.Bogus or MxOutcome.Failed;
+            if (decidedByDomain)
+            {
+                return result.Outcome != Outcome.Deliver;
+            }
+
+            Interlocked.Increment(ref reached);
+            return result.Outcome == Outcome.Indeterminate && result.DnssecValidatedBy == DnssecValidator.None &&
+                   result.Reason.Contains("-DnssecValidation Local", StringComparison.Ordinal);
+        }, iter: 4000);
+        Assert.True(reached > 100, $"only {reached} cases had an indeterminate status that decides");
+    }
+
+    [Fact]
+    public void Mode_none_is_decided_whatever_the_dnssec_status()
+    {
+        int reached = 0;
+        GenCase.Select(c => (Evidence: c.Evidence with { Mx = c.Evidence.Mx with { Status = DnsSecStatus.Indeterminate } }, Options: c.Options with { SmtpDaneMode = SmtpDaneMode.None })).Sample(c =>
+        {
+            Interlocked.Increment(ref reached);
+            return VerdictEngine.Judge(c.Evidence, c.Options).Kind != FailureKind.DnssecIndeterminate; // other unknowns (port 25) may still be Indeterminate
+        }, iter: 2000);
+        Assert.True(reached > 0);
+    }
 }

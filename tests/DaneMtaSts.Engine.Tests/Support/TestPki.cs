@@ -163,12 +163,17 @@ public static class TestPki
                 request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(collection, false));
             }
 
-            if (options.DnsNames.Count > 0)
+            if (options.DnsNames.Count > 0 || options.IpAddresses.Count > 0)
             {
                 var san = new SubjectAlternativeNameBuilder();
                 foreach (string name in options.DnsNames)
                 {
                     san.AddDnsName(name);
+                }
+
+                foreach (System.Net.IPAddress address in options.IpAddresses)
+                {
+                    san.AddIpAddress(address);
                 }
 
                 request.CertificateExtensions.Add(san.Build());
@@ -299,6 +304,9 @@ public sealed record TestCertificateOptions
     public IReadOnlyList<string>? ExtendedKeyUsages { get; init; }
 
     public IReadOnlyList<string> DnsNames { get; init; } = [];
+
+    /// <summary>IP address SANs (RFC 5280 §4.2.1.6), e.g. for a DoH server given by address.</summary>
+    public IReadOnlyList<System.Net.IPAddress> IpAddresses { get; init; } = [];
 
     /// <summary>Use the key of this certificate (it must carry its private key) instead of a new one.</summary>
     public X509Certificate2? ReuseKeyOf { get; init; }

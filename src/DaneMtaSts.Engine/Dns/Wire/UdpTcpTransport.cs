@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace DaneMtaSts.Engine.Dns.Wire;
+
+/// <summary>
+/// Classic DNS to one resolver: UDP (RFC 1035 §4.2.1) with a fallback to TCP (RFC 7766 §5) when the
+/// answer is truncated (TC=1, which is also how a resolver says the answer exceeds our EDNS buffer).
+/// <para>
+/// One query costs at most <see cref="Timeout"/> in all. Within it the datagram is re-sent on a short,
+/// growing schedule (200 ms, then 400, 800, … ms after the previous send), each time with a fresh random
+/// ID (RFC 5452 §4.3); any of those IDs with our question is accepted, so a late answer to an earlier
+/// send still counts. Datagrams that do not answer our question (stray, spoofed, duplicates of another
+/// query) are ignored and the wait goes on. A TCP fallback uses what is left of the same budget.
+/// </para>
+/// </summary>
+public sealed class UdpTcpTransport : IDnsWireTransport
+{
+    /// <summary>The first re-send comes this soon (a lost datagram must not cost a whole timeout).</summary>
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>At most this many datagrams per query (the schedule doubles, so this covers about 12 s).</summary>
+    public const int MaxSends = 7;
+
+    /// <summary>The largest DNS message (a TCP length prefix is 16 bits).</summary>
+    public const int MaxMessageBytes = ushort.MaxValue;
+
+    private readonly IPEndPoint _server;
+    private readonly DnsCounters? _counters;
+
+    public UdpTcpTransport(IPEndPoint server, TimeSpan timeout, DnsCounters? counters = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive.");
+        }
+
+        _server = server;
+        Timeout = timeout;
+        _counters = counters;
+    }
+
+    public string Server => _server.ToString();
+
+    /// <summary>The whole budget of one query: every datagram and a TCP fallback together.</summary>
+    public TimeSpan Timeout { get; }
+
+    public async Task<byte[]> ExchangeAsync(ReadOnlyMemory<byte> query, CancellationToken cancellationToken)
+    {
+        ReadOnlyMemory<byte> question = WireQuestion.Of(query);
+        ushort callerId = WireQuestion.Id(query.Span);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Timeout);
+        try
+        {
+            byte[] response = await ExchangeUdpAsync(query, question, budget.Token).ConfigureAwait(false);
+            if (WireQuestion.IsTruncated(response))
+            {
+                _counters?.CountTcpFallback();
+                response = await ExchangeTcpAsync(query, question, budget.Token).ConfigureAwait(false);
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(response, callerId);
+            return response;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DnsTransportException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"No answer from {Server} within {Timeout.TotalSeconds:0.#} s."));
+        }
+        catch (SocketException ex)
+        {
+            throw new DnsTransportException($"The query to {Server} failed: {ex.SocketErrorCode} ({ex.Message}).", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new DnsTransportException($"The TCP connection to {Server} broke: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<byte[]> ExchangeUdpAsync(ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> question, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(_server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        await socket.ConnectAsync(_server, cancellationToken).ConfigureAwait(false);
+        var sentIds = new List<ushort>(MaxSends);
+        byte[] buffer = new byte[MaxMessageBytes];
+        TimeSpan wait = FirstRetry;
+        Task<int>? receive = null;
+        for (int send = 0; ; send++)
+        {
+            if (send < MaxSends)
+            {
+                ushort id = NewId(sentIds);
+                sentIds.Add(id);
+                await socket.SendAsync(WireQuestion.WithId(query.Span, id), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Wait for an answer until the next send is due (or the budget ends, after the last send).
+            using var untilNextSend = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (send + 1 < MaxSends)
+            {
+                untilNextSend.CancelAfter(wait);
+            }
+
+            wait *= 2;
+            while (true)
+            {
+                receive ??= socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).AsTask();
+                Task finished = await Task.WhenAny(receive, Task.Delay(System.Threading.Timeout.Infinite, untilNextSend.Token)).ConfigureAwait(false);
+                if (finished != receive)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    break; // time for the next send; the pending receive carries on
+                }
+
+                int length = await receive.ConfigureAwait(false);
+                receive = null;
+                ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
+                foreach (ushort id in sentIds)
+                {
+                    if (WireQuestion.Answers(datagram, id, question.Span))
+                    {
+                        return datagram.ToArray();
+                    }
+                }
+
+                // Not an answer to this question: ignore it and keep listening.
+            }
+        }
+    }
+
+    private async Task<byte[]> ExchangeTcpAsync(ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> question, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(_server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(_server, cancellationToken).ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        ushort id = NewId([]);
+
+        // RFC 1035 §4.2.2: over TCP every message is prefixed by its two-octet length.
+        byte[] framed = new byte[query.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        WireQuestion.WithId(query.Span, id).CopyTo(framed, 2);
+        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
+
+        byte[] prefix = new byte[2];
+        await stream.ReadExactlyAsync(prefix, cancellationToken).ConfigureAwait(false);
+        byte[] response = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+        await stream.ReadExactlyAsync(response, cancellationToken).ConfigureAwait(false);
+        if (!WireQuestion.Answers(response, id, question.Span))
+        {
+            throw new DnsTransportException($"{Server} answered over TCP with a message that does not answer the query (another ID or question); it was discarded.");
+        }
+
+        return response;
+    }
+
+    /// <summary>A random ID (RFC 5452 §4.3), distinct from the ones already in flight for this query.</summary>
+    private static ushort NewId(List<ushort> taken)
+    {
+        while (true)
+        {
+            ushort id = (ushort)RandomNumberGenerator.GetInt32(0, ushort.MaxValue + 1);
+            if (!taken.Contains(id))
+            {
+                return id;
+            }
+        }
+    }
+}
