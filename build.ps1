@@ -92,19 +92,12 @@ function Invoke-BuildTask {
     New-Item -ItemType Directory -Path $deps -Force | Out-Null
     New-Item -ItemType Directory -Path (Join-Path $StagedModule 'en-US') -Force | Out-Null
 
-    # Default load context: the cmdlets (bin/) and the load context itself. Private context (deps/):
-    # the engine and every third-party assembly it needs. Nothing else from the publish folder is
-    # shipped. The cmdlet assembly sits in its own folder because Validate-OutboundConnector is
-    # imported from it directly (see DaneMtaSts.psm1), and PowerShell caches help per module and
-    # file path: each of the two modules needs its own copy of the help file to find its cmdlets.
-    $bin = Join-Path $StagedModule 'bin'
-    New-Item -ItemType Directory -Path (Join-Path $bin 'en-US') -Force | Out-Null
+    # Default load context: the cmdlets (the root module) and the load context itself, at the top.
+    # Private context (deps/): the engine and every third-party assembly it needs, registered by the
+    # root module's IModuleAssemblyInitializer. Nothing else from the publish folder is shipped.
     foreach ($dll in Get-ChildItem $publish -Filter '*.dll') {
-        if ($dll.Name -eq 'DaneMtaSts.Shared.dll') {
+        if ($dll.Name -in 'DaneMtaSts.Shared.dll', 'DaneMtaSts.Module.dll') {
             Copy-Item $dll.FullName $StagedModule
-        }
-        elseif ($dll.Name -eq 'DaneMtaSts.Module.dll') {
-            Copy-Item $dll.FullName $bin
         }
         elseif ($dll.Name -notlike 'System.Management.Automation*' -and $dll.Name -notlike 'Microsoft.PowerShell*') {
             Copy-Item $dll.FullName $deps
@@ -113,8 +106,8 @@ function Invoke-BuildTask {
 
     $moduleSource = Join-Path $RepoRoot 'module'
     Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $StagedModule
-    Copy-Item (Join-Path $moduleSource "$ModuleName.psm1") $StagedModule
     Copy-Item (Join-Path $moduleSource "$ModuleName.Format.ps1xml") $StagedModule
+    Copy-Item (Join-Path $RepoRoot 'LICENSE'), (Join-Path $RepoRoot 'CHANGELOG.md') $StagedModule
     Get-ChildItem (Join-Path $moduleSource 'en-US') -File -ErrorAction SilentlyContinue |
         Copy-Item -Destination (Join-Path $StagedModule 'en-US')
 
@@ -123,7 +116,6 @@ function Invoke-BuildTask {
     $helpExit = Invoke-Pwsh @('-File', (Join-Path $RepoRoot 'tools/New-MamlHelp.ps1'), '-ModulePath', (Join-Path $StagedModule "$ModuleName.psd1"),
         '-HelpSourcePath', (Join-Path $moduleSource 'help'), '-OutputFolder', (Join-Path $StagedModule 'en-US'))
     if ($helpExit -ne 0) { throw "Help generation failed (exit code $helpExit): see the problems listed above." }
-    Copy-Item (Join-Path $StagedModule 'en-US/DaneMtaSts.Module.dll-Help.xml') (Join-Path $bin 'en-US')
 
     Get-ChildItem $StagedModule -Recurse -File | ForEach-Object { Write-Verbose "  $($_.FullName.Substring($StagedModule.Length + 1))" }
     Write-Host "Staged: $StagedModule"

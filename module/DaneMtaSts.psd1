@@ -1,5 +1,7 @@
 @{
-    RootModule           = 'DaneMtaSts.psm1'
+    # The compiled cmdlets are the root module: no script layer, no second import. Its
+    # IModuleAssemblyInitializer registers the private load context of the engine (deps/).
+    RootModule           = 'DaneMtaSts.Module.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = '6b7b3d0e-5d2f-4c53-9f0e-2a8f4f1d7c11'
     Author               = 'DaneMtaSts contributors'
@@ -16,17 +18,25 @@
         'Get-OutboundConnector'
         'Remove-OutboundConnector'
         'Test-OutboundTlsPolicy'
-        'Validate-OutboundConnector'
+        'Test-OutboundConnector'
         'Export-TlsRptReport'
+        'Export-TlsPolicyReport'
         'Test-DaneCertificate'
+        'Get-MtaStsPolicyCache'
+        'Clear-MtaStsPolicyCache'
+        'ConvertTo-ExchangeOnlineCommand'
     )
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    # Exchange Online's own name, which PowerShell's verb list does not approve: exported as an
+    # alias of Test-OutboundConnector, so that Import-Module prints no unapproved-verb warning and
+    # -Prefix prefixes it like every other command.
+    AliasesToExport      = @('Validate-OutboundConnector')
     PrivateData          = @{
         PSData = @{
             Tags         = @('Exchange', 'ExchangeOnline', 'DANE', 'MTA-STS', 'DNSSEC', 'TLS', 'SMTP', 'TLSRPT', 'Linux', 'Windows', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'See README.md.'
+            # No LicenseUri or ProjectUri: the repository has no public address to point them at. The
+            # licence (LICENSE) and the changelog (CHANGELOG.md) ship inside the module folder.
+            ReleaseNotes = 'See CHANGELOG.md in the module folder.'
         }
     }
 }

@@ -140,8 +140,7 @@ function Write-TypeList([System.Xml.XmlWriter] $w, [string] $ListName, [string] 
 
 # ------------------------------------------------------------------ collect and check
 $module = Import-Module $ModulePath -PassThru -Force -DisableNameChecking
-# The manifest's list, not Get-Command -Module: Validate-OutboundConnector is imported into the
-# global scope (see DaneMtaSts.psm1) and is not among the module's own exports.
+# The manifest's list of cmdlets (Validate-OutboundConnector is an alias of Test-OutboundConnector).
 $cmdlets = @((Import-PowerShellDataFile $ModulePath).CmdletsToExport | ForEach-Object { Get-Command $_ -CommandType Cmdlet -ErrorAction Stop } | Sort-Object Name)
 if ($cmdlets.Count -eq 0) { throw "The module '$ModulePath' exports no cmdlets." }
 

@@ -6,4 +6,6 @@
     TimeoutSec             = @{ Description = 'Seconds allowed for each network step: a DNS query, a TCP connect, each SMTP reply, the TLS handshake, the MTA-STS policy fetch. A step that times out is a failure, never a pass.'; Default = '10' }
     AsOf                   = 'Judge every certificate date at this time instead of now: shows what breaks on the day a certificate expires (DANE-TA chains, MTA-STS and TlsSettings certificates). DANE-EE matches ignore dates, as RFC 7672 requires.'
     EhloName               = 'The name sent in EHLO. Default: this machine''s fully qualified name, else danemtasts.invalid.'
+    SmtpProxy              = 'A SOCKS5 proxy (RFC 1928) as socks5://host:port (default port 1080) that every SMTP connection goes through, for a machine whose outbound port 25 is blocked: for example "ssh -D 1080 jumphost" to a host that can reach port 25, then -SmtpProxy socks5://127.0.0.1:1080. Names are still resolved and judged (DNSSEC, DANE) on this machine; the proxy is only asked to connect to the chosen IP address. A proxy that cannot be reached, refuses the credentials, stalls or breaks the protocol makes the verdicts that needed it Indeterminate (FailureKind ProxyFailed), never Deliver.'
+    SmtpProxyCredential    = 'Username and password for the SOCKS5 proxy (RFC 1929), as a PSCredential. Only with -SmtpProxy.'
 }

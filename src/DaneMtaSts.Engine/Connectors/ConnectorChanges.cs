@@ -4,6 +4,12 @@ namespace DaneMtaSts.Engine.Connectors;
 public readonly record struct Change<T>(T Value);
 
 /// <summary>
+/// Exchange Online's <c>@{Add=…; Remove=…}</c> edit of a multi-valued property: values are
+/// normalised and validated like any value, removed first, then added (each value once).
+/// </summary>
+public sealed record ListEdit(IReadOnlyList<string> Add, IReadOnlyList<string> Remove);
+
+/// <summary>
 /// The properties one New- or Set- call sets. A null property was not given and stays as it is; a
 /// non-null <see cref="Change{T}"/> sets the value it holds, which may itself be null (clear).
 /// Values are raw user input: <see cref="ConnectorRules.Apply"/> normalises and validates them.
@@ -24,7 +30,13 @@ public sealed class ConnectorChanges
 
     public Change<IReadOnlyList<string>?>? RecipientDomains { get; set; }
 
+    /// <summary>An edit of RecipientDomains; may not be combined with <see cref="RecipientDomains"/>.</summary>
+    public ListEdit? RecipientDomainsEdit { get; set; }
+
     public Change<IReadOnlyList<string>?>? SmartHosts { get; set; }
+
+    /// <summary>An edit of SmartHosts; may not be combined with <see cref="SmartHosts"/>.</summary>
+    public ListEdit? SmartHostsEdit { get; set; }
 
     public Change<string?>? TlsDomain { get; set; }
 
@@ -52,6 +64,9 @@ public sealed class ConnectorChanges
     public Change<Guid>? LinkForModifiedConnector { get; set; }
 
     public Change<IReadOnlyList<string>?>? ValidationRecipients { get; set; }
+
+    /// <summary>An edit of ValidationRecipients; may not be combined with <see cref="ValidationRecipients"/>.</summary>
+    public ListEdit? ValidationRecipientsEdit { get; set; }
 
     public Change<bool>? IsValidated { get; set; }
 

@@ -46,6 +46,13 @@ public static class ConnectorRules
                 changes.TlsValidationMode.Value.Value);
         }
 
+        if ((changes.RecipientDomains is not null && changes.RecipientDomainsEdit is not null) ||
+            (changes.SmartHosts is not null && changes.SmartHostsEdit is not null) ||
+            (changes.ValidationRecipients is not null && changes.ValidationRecipientsEdit is not null))
+        {
+            throw new EngineException("MultiValuedConflict", EngineErrorKind.InvalidArgument, "A multi-valued property is either replaced by a list or edited with @{Add=…; Remove=…}, not both in one call.");
+        }
+
         if (!isNew && changes.LinkForModifiedConnector is not null)
         {
             throw new EngineException("LinkForModifiedConnectorNotSettable", EngineErrorKind.InvalidArgument, "LinkForModifiedConnector can only be set when the connector is created.");
@@ -60,6 +67,8 @@ public static class ConnectorRules
         if (changes.ConnectorSource is { } source) { c = c with { ConnectorSource = source.Value }; }
         if (changes.RecipientDomains is { } domains) { c = c with { RecipientDomains = NormalizeList(domains.Value, NormalizeRecipientDomain) }; }
         if (changes.SmartHosts is { } hosts) { c = c with { SmartHosts = NormalizeList(hosts.Value, NormalizeSmartHost) }; }
+        if (changes.RecipientDomainsEdit is { } domainEdit) { c = c with { RecipientDomains = EditList(c.RecipientDomains, domainEdit, NormalizeRecipientDomain) }; }
+        if (changes.SmartHostsEdit is { } hostEdit) { c = c with { SmartHosts = EditList(c.SmartHosts, hostEdit, NormalizeSmartHost) }; }
         if (changes.TlsDomain is { } tlsDomain) { c = c with { TlsDomain = string.IsNullOrEmpty(tlsDomain.Value) ? null : NormalizeTlsDomain(tlsDomain.Value) }; }
         if (changes.TlsSettings is { } tlsSettings) { c = c with { TlsSettings = tlsSettings.Value }; }
         if (changes.IsTransportRuleScoped is { } scoped) { c = c with { IsTransportRuleScoped = scoped.Value }; }
@@ -78,6 +87,7 @@ public static class ConnectorRules
         if (changes.TestMode is { } test) { c = c with { TestMode = test.Value }; }
         if (changes.LinkForModifiedConnector is { } link) { c = c with { LinkForModifiedConnector = link.Value }; }
         if (changes.ValidationRecipients is { } recipients) { c = c with { ValidationRecipients = NormalizeList(recipients.Value, NormalizeAddress) }; }
+        if (changes.ValidationRecipientsEdit is { } recipientEdit) { c = c with { ValidationRecipients = EditList(c.ValidationRecipients, recipientEdit, NormalizeAddress) }; }
         if (changes.IsValidated is { } validated) { c = c with { IsValidated = validated.Value }; }
         if (changes.LastValidationTimestamp is { } stamp) { c = c with { LastValidationTimestamp = ToUtc(stamp.Value) }; }
 
@@ -321,6 +331,14 @@ public static class ConnectorRules
         }
 
         return wildcard ? "*." + normalized : normalized;
+    }
+
+    /// <summary>@{Add=…; Remove=…}: every value normalised (so Remove 'Contoso.COM' removes contoso.com), removals first.</summary>
+    private static string[] EditList(string[] current, ListEdit edit, Func<string, string> normalize)
+    {
+        var remove = NormalizeList(edit.Remove, normalize).ToHashSet(StringComparer.Ordinal);
+        string[] add = NormalizeList(edit.Add, normalize);
+        return NormalizeList([.. current.Where(v => !remove.Contains(v)), .. add], v => v);
     }
 
     private static string[] NormalizeList(IReadOnlyList<string>? values, Func<string, string> normalize)

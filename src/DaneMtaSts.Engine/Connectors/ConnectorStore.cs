@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>
-/// The store: one JSON file holding the connectors and the MTA-STS policy cache.
+/// The store: one JSON file holding the connectors (the MTA-STS policy cache has its own file
+/// beside it, <see cref="MtaSts.MtaStsPolicyCacheFile"/>).
 /// Reads take no lock: every write replaces the file atomically (a temporary file in the same
 /// folder, then a rename over the old one), so a reader sees the old or the new document, never half
 /// of one. Every change is read-modify-write while holding an exclusive lock on a separate lock file,
@@ -17,21 +17,13 @@ public sealed class ConnectorStore
     /// <summary>The environment variable that points the module at a store file.</summary>
     public const string EnvironmentVariable = "DANEMTASTS_STORE";
 
-    private const int SharingViolation = 32;
-    private const int LockViolation = 33;
-
     private const int LockPollMinMs = 5;
     private const int LockPollJitterMs = 15;
 
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
-    };
+    // Source-generated metadata: the first read of a process costs no reflection (docs/architecture.md#store).
+    private static StoreJsonContext Json => StoreJsonContext.Default;
 
     private static bool s_serializerWarm;
 
@@ -100,28 +92,28 @@ public sealed class ConnectorStore
         ComputeUpdate(Read(), identity, changes, _clock.GetUtcNow().UtcDateTime).Updated;
 
     /// <summary>Creates a connector; ConnectorAlreadyExists when the name is taken.</summary>
-    public OutboundConnector AddConnector(ConnectorChanges changes) => Update(doc =>
+    public OutboundConnector AddConnector(ConnectorChanges changes, CancellationToken cancellationToken = default) => Update(doc =>
     {
         OutboundConnector created = ComputeNew(doc, changes, _clock.GetUtcNow().UtcDateTime);
         doc.Connectors.Add(created);
         return created;
-    });
+    }, cancellationToken);
 
     /// <summary>Changes the given properties of a connector and validates the result as a whole.</summary>
-    public OutboundConnector UpdateConnector(ConnectorIdentity identity, ConnectorChanges changes) => Update(doc =>
+    public OutboundConnector UpdateConnector(ConnectorIdentity identity, ConnectorChanges changes, CancellationToken cancellationToken = default) => Update(doc =>
     {
         var (index, updated) = ComputeUpdate(doc, identity, changes, _clock.GetUtcNow().UtcDateTime);
         doc.Connectors[index] = updated;
         return updated;
-    });
+    }, cancellationToken);
 
     /// <summary>Removes a connector and returns it; ConnectorNotFound when there is none.</summary>
-    public OutboundConnector RemoveConnector(ConnectorIdentity identity) => Update(doc =>
+    public OutboundConnector RemoveConnector(ConnectorIdentity identity, CancellationToken cancellationToken = default) => Update(doc =>
     {
         OutboundConnector existing = Require(doc, identity);
         doc.Connectors.Remove(existing);
         return existing;
-    });
+    }, cancellationToken);
 
     private static OutboundConnector ComputeNew(StoreDocument doc, ConnectorChanges changes, DateTime nowUtc)
     {
@@ -185,12 +177,13 @@ public sealed class ConnectorStore
 
     /// <summary>
     /// Runs <paramref name="mutate"/> on the current document under the exclusive lock and writes the
-    /// result atomically. When <paramref name="mutate"/> throws, nothing is written.
+    /// result atomically. When <paramref name="mutate"/> throws, nothing is written. Waiting for the
+    /// lock ends with an OperationCanceledException as soon as <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public T Update<T>(Func<StoreDocument, T> mutate)
+    public T Update<T>(Func<StoreDocument, T> mutate, CancellationToken cancellationToken = default)
     {
         WarmUpSerializerOnce();
-        using FileStream lockStream = AcquireLock();
+        using FileStream lockStream = AcquireLock(cancellationToken);
         RemoveOrphanedTempFiles();
         StoreDocument doc = Read();
         T result = mutate(doc);
@@ -214,7 +207,7 @@ public sealed class ConnectorStore
 
         try
         {
-            JsonSerializer.Serialize(Stream.Null, Read(), JsonOptions);
+            JsonSerializer.Serialize(Stream.Null, Read(), Json.StoreDocument);
         }
         catch (EngineException)
         {
@@ -258,7 +251,7 @@ public sealed class ConnectorStore
         StoreDocument doc;
         try
         {
-            doc = JsonSerializer.Deserialize<StoreDocument>(json.Span, JsonOptions) ?? throw Corrupt("it is null", null);
+            doc = JsonSerializer.Deserialize(json.Span, Json.StoreDocument) ?? throw Corrupt("it is null", null);
         }
         catch (JsonException ex)
         {
@@ -280,11 +273,6 @@ public sealed class ConnectorStore
             }
         }
 
-        if (doc.MtaStsPolicies.Any(p => p is null || string.IsNullOrWhiteSpace(p.Domain)))
-        {
-            throw Corrupt("an MTA-STS cache entry has no domain", null);
-        }
-
         return doc;
     }
 
@@ -300,28 +288,13 @@ public sealed class ConnectorStore
     private void Write(StoreDocument doc)
     {
         doc.SchemaVersion = StoreDocument.CurrentSchemaVersion;
-        string folder = System.IO.Path.GetDirectoryName(Path)!;
-        string temp = System.IO.Path.Combine(folder, TempFilePattern.Replace("*", Guid.NewGuid().ToString("N"), StringComparison.Ordinal));
         try
         {
-            using (var stream = new FileStream(temp, PrivateFileOptions(FileMode.CreateNew, FileAccess.Write)))
-            {
-                JsonSerializer.Serialize(stream, doc, JsonOptions);
-                stream.Flush(flushToDisk: true);
-            }
-
-            // The rename is the commit point: before it the old document is intact, after it the new one is complete.
-            File.Move(temp, Path, overwrite: true);
+            StoreFiles.WriteAtomically(Path, TempFilePattern, stream => JsonSerializer.Serialize(stream, doc, Json.StoreDocument));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
             throw NotWritable(ex);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
         }
     }
 
@@ -352,38 +325,16 @@ public sealed class ConnectorStore
             string middle = name.Length > prefix.Length + 4 ? name[prefix.Length..^4] : string.Empty;
             if (middle.Length == 32 && Guid.TryParseExact(middle, "N", out _))
             {
-                TryDelete(orphan);
+                StoreFiles.TryDelete(orphan);
             }
         }
     }
 
-    /// <summary>
-    /// On Unix .NET takes the lock behind FileShare.None with flock(2), unless file locking is turned off
-    /// for the process (the System.IO.DisableFileLocking switch or DOTNET_SYSTEM_IO_DISABLEFILELOCKING,
-    /// meant for file systems without locks). Then the lock file locks nothing and two writers silently
-    /// overwrite each other's changes, so a change is refused rather than made unprotected.
-    /// Windows enforces FileShare in the kernel, whatever the switch says.
-    /// </summary>
-    private static bool FileLockingDisabled()
+    private FileStream AcquireLock(CancellationToken cancellationToken)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return false;
-        }
-
-        if (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled))
-        {
-            return disabled;
-        }
-
-        string? fromEnvironment = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING");
-        return fromEnvironment is not null &&
-            (fromEnvironment == "1" || fromEnvironment.Equals("true", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private FileStream AcquireLock()
-    {
-        if (FileLockingDisabled())
+        // Without file locking the lock file locks nothing and two writers silently overwrite each
+        // other's changes, so a change is refused rather than made unprotected.
+        if (StoreFiles.FileLockingDisabled())
         {
             throw new EngineException(
                 "StoreLockingDisabled",
@@ -392,75 +343,39 @@ public sealed class ConnectorStore
                 Path);
         }
 
-        string folder = System.IO.Path.GetDirectoryName(Path)!;
-        try
-        {
-            if (!Directory.Exists(folder))
-            {
-                if (OperatingSystem.IsWindows())
-                {
-                    Directory.CreateDirectory(folder);
-                }
-                else
-                {
-                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw NotWritable(ex);
-        }
-
         var watch = Stopwatch.StartNew();
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                return new FileStream(LockPath, PrivateFileOptions(FileMode.OpenOrCreate, FileAccess.ReadWrite));
-            }
-            catch (IOException ex) when (IsContention(ex))
-            {
-                if (watch.Elapsed >= LockTimeout)
+                StoreFiles.EnsureFolder(Path);
+                if (StoreFiles.TryLock(LockPath) is { } held)
                 {
-                    throw new EngineException(
-                        "StoreLocked",
-                        EngineErrorKind.ResourceUnavailable,
-                        $"The store '{Path}' stayed locked by another process for {LockTimeout.TotalSeconds:0} seconds (lock file '{LockPath}'). Try again when the other DaneMtaSts command has finished.",
-                        Path,
-                        ex);
+                    return held;
                 }
-
-                // Poll at a short, steady interval, with jitter so that waiting processes do not retry in
-                // step. Not a growing back-off: a writer that had waited long then polled rarely and lost
-                // every race to writers that had just arrived, so under steady load (8 processes writing)
-                // it starved until StoreLocked although the store was free most of the time.
-                Thread.Sleep(LockPollMinMs + Random.Shared.Next(0, LockPollJitterMs));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw NotWritable(ex);
             }
+
+            if (watch.Elapsed >= LockTimeout)
+            {
+                throw new EngineException(
+                    "StoreLocked",
+                    EngineErrorKind.ResourceUnavailable,
+                    $"The store '{Path}' stayed locked by another process for {LockTimeout.TotalSeconds:0} seconds (lock file '{LockPath}'). Try again when the other DaneMtaSts command has finished.",
+                    Path);
+            }
+
+            // Poll at a short, steady interval, with jitter so that waiting processes do not retry in
+            // step. Not a growing back-off: a writer that had waited long then polled rarely and lost
+            // every race to writers that had just arrived, so under steady load (8 processes writing)
+            // it starved until StoreLocked although the store was free most of the time. The wait
+            // ends at once on Ctrl+C.
+            cancellationToken.WaitHandle.WaitOne(LockPollMinMs + Random.Shared.Next(0, LockPollJitterMs));
         }
-    }
-
-    // Windows reports ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION in the HResult. On Unix .NET
-    // emulates FileShare.None with flock(LOCK_EX | LOCK_NB) and puts the raw errno in the HResult:
-    // EWOULDBLOCK is 11 on Linux and 35 on macOS and the BSDs.
-    private static bool IsContention(IOException ex) => OperatingSystem.IsWindows()
-        ? (ex.HResult & 0xFFFF) is SharingViolation or LockViolation
-        : ex.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
-
-    private static FileStreamOptions PrivateFileOptions(FileMode mode, FileAccess access)
-    {
-        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            // The store may name partner domains and hosts: readable by its owner only (0600).
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        return options;
     }
 
     private EngineException NotWritable(Exception ex) => new(
@@ -469,16 +384,4 @@ public sealed class ConnectorStore
         $"The store '{Path}' cannot be written: {ex.Message} Point {EnvironmentVariable} at a file in a folder you can write to.",
         Path,
         ex);
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A leftover temporary file is harmless: it is never read.
-        }
-    }
 }

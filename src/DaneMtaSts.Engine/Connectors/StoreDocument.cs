@@ -1,10 +1,10 @@
-using DaneMtaSts.Engine.MtaSts;
-
 namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>
 /// The whole store as one JSON document. <see cref="SchemaVersion"/> comes first so that an older
-/// module can refuse a newer file before it misreads it.
+/// module can refuse a newer file before it misreads it. The MTA-STS policy cache, once kept here
+/// as "MtaStsPolicies", has its own file (<see cref="MtaSts.MtaStsPolicyCacheFile"/>): such an
+/// entry in an older store is ignored on reading and dropped at the next change.
 /// </summary>
 public sealed class StoreDocument
 {
@@ -14,7 +14,4 @@ public sealed class StoreDocument
     public int SchemaVersion { get; set; } = CurrentSchemaVersion;
 
     public List<OutboundConnector> Connectors { get; set; } = [];
-
-    /// <summary>The MTA-STS policy cache (RFC 8461 §5.1), one entry per policy domain.</summary>
-    public List<MtaStsCachedPolicy> MtaStsPolicies { get; set; } = [];
 }

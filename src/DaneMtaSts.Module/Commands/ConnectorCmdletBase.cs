@@ -50,96 +50,156 @@ public abstract class ConnectorCmdletBase : CancellableCmdlet
     }
 }
 
-/// <summary>The connector properties New- and Set- both take, with Exchange Online's names and types.</summary>
+/// <summary>
+/// The connector properties New- and Set- both take, with Exchange Online's names and types. Every
+/// one of them (but our own -TlsValidationMode) also binds by property name, so that a tenant export
+/// (Import-Clixml), ConvertFrom-Json rows or this module's own exports can be piped in.
+/// </summary>
 public abstract class ConnectorSettingsCmdletBase : ConnectorCmdletBase
 {
-    [Parameter]
+    private HashSet<string> _commandLine = new(StringComparer.OrdinalIgnoreCase);
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool Enabled { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool UseMXRecord { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     [AllowEmptyString]
     public string? Comment { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [EnumByNameTransformation]
     public ConnectorType ConnectorType { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [EnumByNameTransformation]
     public ConnectorSource ConnectorSource { get; set; }
 
-    [Parameter]
+    /// <summary>A list (replaces) or @{Add=…; Remove=…} (edits).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
-    [AllowEmptyCollection]
-    public string[]? RecipientDomains { get; set; }
+    [MultiValuedTransformation(nameof(RecipientDomains))]
+    public MultiValuedParameter? RecipientDomains { get; set; }
 
-    [Parameter]
+    /// <summary>A list (replaces) or @{Add=…; Remove=…} (edits).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
-    [AllowEmptyCollection]
-    public string[]? SmartHosts { get; set; }
+    [MultiValuedTransformation(nameof(SmartHosts))]
+    public MultiValuedParameter? SmartHosts { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     [AllowEmptyString]
     public string? TlsDomain { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
+    [EnumByNameTransformation]
     public TlsAuthLevel? TlsSettings { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool IsTransportRuleScoped { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool RouteAllMessagesViaOnPremises { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool CloudServicesMailEnabled { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool AllAcceptedDomains { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool SenderRewritingEnabled { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [EnumByNameTransformation]
     public MtaStsMode MtaStsMode { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [EnumByNameTransformation]
     public SmtpDaneMode SmtpDaneMode { get; set; }
 
-    // Custom is only ever read back (the modes match no shorthand), so it is not offered.
+    // Custom is only ever read back (the modes match no shorthand), so it is not offered. Not bound
+    // by property name: a piped connector carries the two modes themselves, and its derived
+    // TlsValidationMode (possibly Custom) would only contradict them.
     [Parameter]
     [ValidateSet(nameof(DaneMtaSts.TlsValidationMode.None), nameof(DaneMtaSts.TlsValidationMode.Opportunistic), nameof(DaneMtaSts.TlsValidationMode.Mandatory))]
     public TlsValidationMode TlsValidationMode { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool TestMode { get; set; }
 
-    /// <summary>The changes the bound parameters describe: a parameter not given changes nothing.</summary>
-    protected ConnectorChanges BuildChanges()
+    protected override void BeginProcessing()
     {
+        // Only the command line is bound before the first record: what is bound later came from the pipeline.
+        _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        base.BeginProcessing();
+    }
+
+    /// <summary>True when the parameter was given on the command line (not bound from a piped object).</summary>
+    protected bool IsCommandLineBound(string parameterName) => _commandLine.Contains(parameterName);
+
+    /// <summary>
+    /// Whether a bound parameter is part of this record's change. <paramref name="pipedSettingsApply"/>
+    /// false: only the command line counts (a piped connector of this store names the connector; its
+    /// properties are what it already has, or stale). -TlsValidationMode on the command line wins over
+    /// modes bound from a piped object.
+    /// </summary>
+    protected bool Takes(string parameterName, bool pipedSettingsApply)
+    {
+        if (!IsBound(parameterName))
+        {
+            return false;
+        }
+
+        if (IsCommandLineBound(parameterName))
+        {
+            return true;
+        }
+
+        if (!pipedSettingsApply)
+        {
+            return false;
+        }
+
+        return !(parameterName is nameof(SmtpDaneMode) or nameof(MtaStsMode) && IsCommandLineBound(nameof(TlsValidationMode)));
+    }
+
+    /// <summary>The changes the bound parameters describe: a parameter not given changes nothing.</summary>
+    protected ConnectorChanges BuildChanges(bool pipedSettingsApply = true)
+    {
+        bool Has(string name) => Takes(name, pipedSettingsApply);
         var c = new ConnectorChanges();
-        if (IsBound(nameof(Enabled))) { c.Enabled = new(Enabled); }
-        if (IsBound(nameof(UseMXRecord))) { c.UseMXRecord = new(UseMXRecord); }
-        if (IsBound(nameof(Comment))) { c.Comment = new(Comment); }
-        if (IsBound(nameof(ConnectorType))) { c.ConnectorType = new(ConnectorType); }
-        if (IsBound(nameof(ConnectorSource))) { c.ConnectorSource = new(ConnectorSource); }
-        if (IsBound(nameof(RecipientDomains))) { c.RecipientDomains = new(RecipientDomains); }
-        if (IsBound(nameof(SmartHosts))) { c.SmartHosts = new(SmartHosts); }
-        if (IsBound(nameof(TlsDomain))) { c.TlsDomain = new(TlsDomain); }
-        if (IsBound(nameof(TlsSettings))) { c.TlsSettings = new(TlsSettings); }
-        if (IsBound(nameof(IsTransportRuleScoped))) { c.IsTransportRuleScoped = new(IsTransportRuleScoped); }
-        if (IsBound(nameof(RouteAllMessagesViaOnPremises))) { c.RouteAllMessagesViaOnPremises = new(RouteAllMessagesViaOnPremises); }
-        if (IsBound(nameof(CloudServicesMailEnabled))) { c.CloudServicesMailEnabled = new(CloudServicesMailEnabled); }
-        if (IsBound(nameof(AllAcceptedDomains))) { c.AllAcceptedDomains = new(AllAcceptedDomains); }
-        if (IsBound(nameof(SenderRewritingEnabled))) { c.SenderRewritingEnabled = new(SenderRewritingEnabled); }
-        if (IsBound(nameof(MtaStsMode))) { c.MtaStsMode = new(MtaStsMode); }
-        if (IsBound(nameof(SmtpDaneMode))) { c.SmtpDaneMode = new(SmtpDaneMode); }
-        if (IsBound(nameof(TlsValidationMode))) { c.TlsValidationMode = new(TlsValidationMode); }
-        if (IsBound(nameof(TestMode))) { c.TestMode = new(TestMode); }
+        if (Has(nameof(Enabled))) { c.Enabled = new(Enabled); }
+        if (Has(nameof(UseMXRecord))) { c.UseMXRecord = new(UseMXRecord); }
+        if (Has(nameof(Comment))) { c.Comment = new(Comment); }
+        if (Has(nameof(ConnectorType))) { c.ConnectorType = new(ConnectorType); }
+        if (Has(nameof(ConnectorSource))) { c.ConnectorSource = new(ConnectorSource); }
+        if (Has(nameof(RecipientDomains))) { (c.RecipientDomains, c.RecipientDomainsEdit) = ToChange(RecipientDomains); }
+        if (Has(nameof(SmartHosts))) { (c.SmartHosts, c.SmartHostsEdit) = ToChange(SmartHosts); }
+        if (Has(nameof(TlsDomain))) { c.TlsDomain = new(TlsDomain); }
+        if (Has(nameof(TlsSettings))) { c.TlsSettings = new(TlsSettings); }
+        if (Has(nameof(IsTransportRuleScoped))) { c.IsTransportRuleScoped = new(IsTransportRuleScoped); }
+        if (Has(nameof(RouteAllMessagesViaOnPremises))) { c.RouteAllMessagesViaOnPremises = new(RouteAllMessagesViaOnPremises); }
+        if (Has(nameof(CloudServicesMailEnabled))) { c.CloudServicesMailEnabled = new(CloudServicesMailEnabled); }
+        if (Has(nameof(AllAcceptedDomains))) { c.AllAcceptedDomains = new(AllAcceptedDomains); }
+        if (Has(nameof(SenderRewritingEnabled))) { c.SenderRewritingEnabled = new(SenderRewritingEnabled); }
+        if (Has(nameof(MtaStsMode))) { c.MtaStsMode = new(MtaStsMode); }
+        if (Has(nameof(SmtpDaneMode))) { c.SmtpDaneMode = new(SmtpDaneMode); }
+        if (Has(nameof(TlsValidationMode))) { c.TlsValidationMode = new(TlsValidationMode); }
+        if (Has(nameof(TestMode))) { c.TestMode = new(TestMode); }
         return c;
     }
+
+    /// <summary>A list replaces the property; @{Add=…; Remove=…} edits it.</summary>
+    protected static (Change<IReadOnlyList<string>?>? Replace, ListEdit? Edit) ToChange(MultiValuedParameter? value) => value switch
+    {
+        null => (new Change<IReadOnlyList<string>?>(null), null),
+        { IsEdit: true } => (null, new ListEdit(value.Add, value.Remove)),
+        _ => (new Change<IReadOnlyList<string>?>(value.Replace), null),
+    };
 }

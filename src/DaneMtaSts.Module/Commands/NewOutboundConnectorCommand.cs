@@ -9,11 +9,11 @@ namespace DaneMtaSts.Module.Commands;
 [OutputType(typeof(OutboundConnector))]
 public sealed class NewOutboundConnectorCommand : ConnectorSettingsCmdletBase
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public Guid LinkForModifiedConnector { get; set; }
 
     protected override void ProcessRecord()

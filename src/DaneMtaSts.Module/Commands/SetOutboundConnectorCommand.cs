@@ -17,19 +17,20 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
     [ArgumentCompleter(typeof(ConnectorNameCompleter))]
     public OutboundConnectorIdParameter Identity { get; set; } = null!;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
-    [Parameter]
+    /// <summary>A list (replaces) or @{Add=…; Remove=…} (edits).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
-    [AllowEmptyCollection]
-    public string[]? ValidationRecipients { get; set; }
+    [MultiValuedTransformation(nameof(ValidationRecipients))]
+    public MultiValuedParameter? ValidationRecipients { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public bool IsValidated { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     public DateTime? LastValidationTimestamp { get; set; }
 
@@ -38,11 +39,15 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
 
     protected override void ProcessRecord()
     {
-        ConnectorChanges changes = BuildChanges();
-        if (IsBound(nameof(Name))) { changes.Name = new(Name); }
-        if (IsBound(nameof(ValidationRecipients))) { changes.ValidationRecipients = new(ValidationRecipients); }
-        if (IsBound(nameof(IsValidated))) { changes.IsValidated = new(IsValidated); }
-        if (IsBound(nameof(LastValidationTimestamp))) { changes.LastValidationTimestamp = new(LastValidationTimestamp); }
+        // A connector of this store piped in names the connector to change; its other properties are
+        // what the connector has (or had when it was read) and change nothing. Any other object (a
+        // tenant export, ConvertFrom-Json rows, a deserialised export of this module) carries settings.
+        bool pipedSettingsApply = !Identity.IsConnectorObject;
+        ConnectorChanges changes = BuildChanges(pipedSettingsApply);
+        if (Takes(nameof(Name), pipedSettingsApply)) { changes.Name = new(Name); }
+        if (Takes(nameof(ValidationRecipients), pipedSettingsApply)) { (changes.ValidationRecipients, changes.ValidationRecipientsEdit) = ToChange(ValidationRecipients); }
+        if (Takes(nameof(IsValidated), pipedSettingsApply)) { changes.IsValidated = new(IsValidated); }
+        if (Takes(nameof(LastValidationTimestamp), pipedSettingsApply)) { changes.LastValidationTimestamp = new(LastValidationTimestamp); }
 
         OutboundConnector current;
         try
@@ -66,7 +71,7 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
             // From here the connector is named by its GUID: the name may be what this call changes.
             var byGuid = ConnectorIdentity.FromGuid(current.Guid);
             OutboundConnector preview = Store.PreviewUpdateConnector(byGuid, changes);
-            if (!ShouldProcess(Summarize(current), $"Set ({string.Join(", ", ChangedParameterNames())})"))
+            if (!ShouldProcess(Summarize(current), $"Set ({string.Join(", ", ChangedParameterNames(pipedSettingsApply))})"))
             {
                 return;
             }
@@ -89,8 +94,8 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
         }
     }
 
-    private IEnumerable<string> ChangedParameterNames() =>
-        MyInvocation.BoundParameters.Keys.Where(k => k is not (nameof(Identity) or nameof(PassThru)) && !CommonParameterNames.Contains(k));
+    private IEnumerable<string> ChangedParameterNames(bool pipedSettingsApply) =>
+        MyInvocation.BoundParameters.Keys.Where(k => k is not (nameof(Identity) or nameof(PassThru)) && !CommonParameterNames.Contains(k) && Takes(k, pipedSettingsApply));
 
     private static readonly HashSet<string> CommonParameterNames = new(StringComparer.OrdinalIgnoreCase)
     {

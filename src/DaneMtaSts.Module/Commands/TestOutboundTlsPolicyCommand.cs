@@ -21,7 +21,9 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
 
     private readonly Queue<PendingDomain> _pending = new();
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
-    private List<JudgeOptions> _modes = [];
+    private readonly List<RunContext> _contexts = [];
+    private readonly Dictionary<Guid, RunContext> _pipedConnectors = [];
+    private RunContext? _default;
     private OutboundConnector? _connector;
     private DryRunSession? _session;
     private SemaphoreSlim? _throttle;
@@ -29,10 +31,21 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     private int _done;
     private bool _sawDomainInput;
 
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("RecipientDomain")]
+    /// <summary>
+    /// Domains, or e-mail addresses (reduced to their domain). Rows bind by the property names Domain,
+    /// RecipientDomain, RecipientAddress (message trace) or Recipients; each domain is tested once.
+    /// </summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("RecipientDomain", "RecipientAddress", "Recipients")]
     [AllowEmptyCollection]
     public string[]? Domain { get; set; }
+
+    /// <summary>
+    /// What is piped: a domain or address string, a connector of the store (its recipient domains are
+    /// tested with its modes), or a row whose Domain/RecipientDomain/RecipientAddress/Recipients bound -Domain.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
 
     [Parameter]
     [ArgumentCompleter(typeof(ConnectorNameCompleter))]
@@ -63,14 +76,6 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     protected override void BeginProcessing()
     {
         _connector = Connector is null ? null : RequireConnector(Connector);
-        _modes = ResolveModes();
-        bool dane = _modes.Any(m => m.SmtpDaneMode != SmtpDaneMode.None);
-        bool sts = _modes.Any(m => m.MtaStsMode != MtaStsMode.None) && (_connector?.UseMXRecord ?? true);
-        if (_connector is { Enabled: false })
-        {
-            WriteWarningOnce($"Connector '{_connector.Name}' is disabled: Exchange Online would not route mail through it. It is judged as if it were enabled.");
-        }
-
         if (SkipSmtpProbe.IsPresent && SmtpProxy is not null)
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -78,24 +83,94 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
                 "SkipSmtpProbeWithProxy", ErrorCategory.InvalidArgument, null));
         }
 
-        _session = CreateSession(dane, sts, _connector?.TlsDomain, SkipSmtpProbe.IsPresent);
         _throttle = new SemaphoreSlim(ThrottleLimit);
+        _default = CreateContext(_connector);
+        _session = _default.Session;
+        WriteProgress(new ProgressRecord(1, Activity, "Checking that a DNS server answers") { PercentComplete = 0 });
+        EnsureDnsServerAvailable(_session);
+    }
+
+    // One session per connector judged: the modes, routing and TlsDomain decide what it gathers.
+    private RunContext CreateContext(OutboundConnector? connector)
+    {
+        List<JudgeOptions> modes = ResolveModes(connector);
+        bool dane = modes.Any(m => m.SmtpDaneMode != SmtpDaneMode.None);
+        bool sts = modes.Any(m => m.MtaStsMode != MtaStsMode.None) && (connector?.UseMXRecord ?? true);
+        if (connector is { Enabled: false })
+        {
+            WriteWarningOnce($"Connector '{connector.Name}' is disabled: Exchange Online would not route mail through it. It is judged as if it were enabled.");
+        }
+
+        var context = new RunContext(CreateSession(dane, sts, connector?.TlsDomain, SkipSmtpProbe.IsPresent), modes, connector);
+        _contexts.Add(context);
+        return context;
     }
 
     protected override void ProcessRecord()
     {
-        if (Domain is null)
+        object? piped = InputObject?.BaseObject;
+        if (Domain is not null && (InputObject is null || MyInvocation.BoundParameters.ContainsKey(nameof(Domain))))
+        {
+            _sawDomainInput = true;
+            foreach (string input in Domain)
+            {
+                StartInput(input, _default!);
+            }
+        }
+        else if (piped is string text)
+        {
+            _sawDomainInput = true;
+            StartInput(text, _default!);
+        }
+        else if (piped is OutboundConnector pipedConnector)
+        {
+            // A piped connector is judged as -Connector would judge it, read afresh from the store.
+            _sawDomainInput = true;
+            OutboundConnector current = RequireConnector(new OutboundConnectorIdParameter(pipedConnector));
+            if (!_pipedConnectors.TryGetValue(current.Guid, out RunContext? context))
+            {
+                context = CreateContext(current);
+                _pipedConnectors[current.Guid] = context;
+            }
+
+            foreach (string recipientDomain in current.RecipientDomains)
+            {
+                StartInput(recipientDomain, context);
+            }
+        }
+        else if (InputObject is not null)
+        {
+            WriteError(new ErrorRecord(
+                new PSArgumentException($"A piped object needs a Domain, RecipientDomain, RecipientAddress or Recipients property (or is a domain string or a connector); this one has none: {InputObject}."),
+                "NoDomainInInput", ErrorCategory.InvalidArgument, InputObject));
+            return;
+        }
+        else
         {
             return;
         }
 
-        _sawDomainInput = true;
-        foreach (string input in Domain)
-        {
-            Start(input);
-        }
-
         Flush(block: false);
+    }
+
+    // Addresses are reduced to their domain; "a@x; b@y" lists split; each domain tested once per context.
+    private void StartInput(string input, RunContext context)
+    {
+        foreach (string part in input.Split([';', ',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string candidate = part.Trim('<', '>');
+            int at = candidate.LastIndexOf('@');
+            if (at >= 0)
+            {
+                candidate = candidate[(at + 1)..];
+            }
+
+            string key = DomainName.TryNormalize(candidate, out string? normalized, out _) ? normalized : candidate;
+            if (context.Seen.Add(key))
+            {
+                Start(candidate, context);
+            }
+        }
     }
 
     protected override void EndProcessing()
@@ -112,11 +187,12 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
 
             foreach (string recipientDomain in _connector.RecipientDomains)
             {
-                Start(recipientDomain);
+                StartInput(recipientDomain, _default!);
             }
         }
 
         Flush(block: true);
+        SavePolicyCache();
         WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
 
         // What this call cost on the wire, for the benchmark and for support: a typed object on the
@@ -132,7 +208,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     /// <summary>The information-stream tag of the call's <see cref="DryRunSnapshot"/>.</summary>
     public const string StatisticsTag = "DaneMtaSts.DryRunStatistics";
 
-    private List<JudgeOptions> ResolveModes()
+    private List<JudgeOptions> ResolveModes(OutboundConnector? connector)
     {
         var pairs = new List<(SmtpDaneMode, MtaStsMode)>();
         if (TlsValidationMode is { Length: > 0 })
@@ -144,13 +220,13 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
         else if (ParameterSetName == ExplicitSet)
         {
-            SmtpDaneMode dane = MyInvocation.BoundParameters.ContainsKey(nameof(SmtpDaneMode)) ? SmtpDaneMode : _connector?.SmtpDaneMode ?? SmtpDaneMode.Opportunistic;
-            MtaStsMode sts = MyInvocation.BoundParameters.ContainsKey(nameof(MtaStsMode)) ? MtaStsMode : _connector?.MtaStsMode ?? MtaStsMode.Opportunistic;
+            SmtpDaneMode dane = MyInvocation.BoundParameters.ContainsKey(nameof(SmtpDaneMode)) ? SmtpDaneMode : connector?.SmtpDaneMode ?? SmtpDaneMode.Opportunistic;
+            MtaStsMode sts = MyInvocation.BoundParameters.ContainsKey(nameof(MtaStsMode)) ? MtaStsMode : connector?.MtaStsMode ?? MtaStsMode.Opportunistic;
             pairs.Add((dane, sts));
         }
-        else if (_connector is not null)
+        else if (connector is not null)
         {
-            pairs.Add((_connector.SmtpDaneMode, _connector.MtaStsMode));
+            pairs.Add((connector.SmtpDaneMode, connector.MtaStsMode));
         }
         else
         {
@@ -161,13 +237,13 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         {
             SmtpDaneMode = p.Item1,
             MtaStsMode = p.Item2,
-            TlsSettings = _connector?.TlsSettings,
-            TlsDomain = _connector?.TlsDomain,
-            ConnectorName = _connector?.Name,
+            TlsSettings = connector?.TlsSettings,
+            TlsDomain = connector?.TlsDomain,
+            ConnectorName = connector?.Name,
         }).ToList();
     }
 
-    private void Start(string input)
+    private void Start(string input, RunContext context)
     {
         string domain;
         try
@@ -180,10 +256,10 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             return;
         }
 
-        DryRunSession session = _session!;
+        DryRunSession session = context.Session;
         SemaphoreSlim throttle = _throttle!;
         CancellationToken token = CancelToken;
-        OutboundConnector? connector = _connector;
+        OutboundConnector? connector = context.Connector;
         Task<DomainEvidence> task = Task.Run(async () =>
         {
             await throttle.WaitAsync(token);
@@ -198,7 +274,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
                 throttle.Release();
             }
         }, token);
-        _pending.Enqueue(new PendingDomain(input, domain, task));
+        _pending.Enqueue(new PendingDomain(input, domain, task, context));
         _started++;
 
         // Back-pressure: a stream of 10,000 domains must not start 10,000 gatherings at once. Keep
@@ -243,7 +319,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
 
     private bool IsDecided(PendingDomain item) =>
         item.Evidence.IsCompleted &&
-        (!item.Evidence.IsCompletedSuccessfully || !DependsOnReachability(item.Evidence.Result) || _session!.Port25Reached || _pending.All(p => p.Evidence.IsCompleted));
+        (!item.Evidence.IsCompletedSuccessfully || !DependsOnReachability(item.Evidence.Result) || _contexts.Any(c => c.Session.Port25Reached) || _pending.All(p => p.Evidence.IsCompleted));
 
     private static bool DependsOnReachability(DomainEvidence evidence) =>
         !evidence.Hosts.Any(h => h.Addresses.Any(a => a.Connected)) &&
@@ -305,9 +381,10 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
             return;
         }
 
+        WritePolicyCacheWarnings();
         DomainEvidence evidence = item.Evidence.Result;
-        bool reached = _session!.Port25Reached;
-        foreach (JudgeOptions mode in _modes)
+        bool reached = _contexts.Any(c => c.Session.Port25Reached);
+        foreach (JudgeOptions mode in item.Context.Modes)
         {
             TlsPolicyResult result = VerdictEngine.Judge(evidence, mode with { Port25Reached = reached });
             foreach (string warning in result.Warnings)
@@ -352,12 +429,22 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     {
         if (disposing)
         {
-            _session?.Dispose();
+            foreach (RunContext context in _contexts)
+            {
+                context.Session.Dispose();
+            }
+
             _throttle?.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private sealed record PendingDomain(string Input, string Domain, Task<DomainEvidence> Evidence);
+    private sealed record PendingDomain(string Input, string Domain, Task<DomainEvidence> Evidence, RunContext Context);
+
+    /// <summary>The session, modes and connector one group of domains is judged with; Seen: the domains started in it.</summary>
+    private sealed record RunContext(DryRunSession Session, List<JudgeOptions> Modes, OutboundConnector? Connector)
+    {
+        public HashSet<string> Seen { get; } = new(StringComparer.OrdinalIgnoreCase);
+    }
 }

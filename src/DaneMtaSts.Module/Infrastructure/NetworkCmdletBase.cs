@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Smtp;
 
@@ -89,11 +90,64 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
         return EhloName is null ? options : options with { EhloName = DomainName.Normalize(EhloName) };
     }
 
+    /// <summary>
+    /// No resolver configured, or none answering, is one terminating error for the call
+    /// (DnsServerUnavailable), never a DNS failure blamed on every partner.
+    /// </summary>
+    protected void EnsureDnsServerAvailable(DryRunSession session)
+    {
+        try
+        {
+            RunSynchronously(session.EnsureDnsServerAvailableAsync);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
+        }
+    }
+
+    /// <summary>
+    /// This call's view of the MTA-STS policy cache file beside the store: read at the first lookup,
+    /// written once by <see cref="SavePolicyCache"/>. The connector store itself is never written.
+    /// </summary>
+    protected MtaStsPolicyCacheFile PolicyCache => _policyCache ??= MtaStsPolicyCacheFile.OpenDefault();
+
+    private MtaStsPolicyCacheFile? _policyCache;
+
+    /// <summary>Writes this call's cache changes (once, at the call's end) and any cache warnings.</summary>
+    protected void SavePolicyCache()
+    {
+        if (_policyCache is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _policyCache.Save(CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+
+        WritePolicyCacheWarnings();
+    }
+
+    /// <summary>Cache problems are warnings, never errors: the dry run goes on without the cache.</summary>
+    protected void WritePolicyCacheWarnings()
+    {
+        foreach (string warning in _policyCache?.DrainWarnings() ?? [])
+        {
+            WriteWarning(warning);
+        }
+    }
+
     protected DryRunSession CreateSession(bool dane, bool mtaSts, string? tlsDomain, bool skipSmtpProbe = false)
     {
         try
         {
-            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain) with { SkipSmtpProbe = skipSmtpProbe }, new StoreMtaStsPolicyCache(OpenStore()));
+            return DryRunSession.Create(BuildDryRunOptions(dane, mtaSts, tlsDomain) with { SkipSmtpProbe = skipSmtpProbe }, PolicyCache);
         }
         catch (EngineException ex)
         {

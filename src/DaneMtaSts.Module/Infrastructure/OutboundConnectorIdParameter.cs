@@ -27,7 +27,11 @@ public sealed class OutboundConnectorIdParameter
     {
         Value = ConnectorIdentity.FromGuid(connector.Guid);
         RawIdentity = connector.Name;
+        IsConnectorObject = true;
     }
+
+    /// <summary>True when a connector object of this store was given (not a name, GUID or other object).</summary>
+    public bool IsConnectorObject { get; }
 
     /// <summary>The identity as the engine matches it.</summary>
     public ConnectorIdentity Value { get; }

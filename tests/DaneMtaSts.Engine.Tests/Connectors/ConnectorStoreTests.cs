@@ -244,27 +244,42 @@ public sealed class ConnectorStoreTests : IDisposable
     }
 
     [Fact]
-    public void Mta_sts_policy_cache_lives_in_the_store_beside_connectors()
+    public void A_store_written_by_an_older_version_with_cached_policies_still_reads_and_drops_them_at_the_next_change()
     {
+        WriteRaw("""
+            { "SchemaVersion": 1, "Connectors": [], "MtaStsPolicies": [ { "Domain": "a.example", "Id": "1", "PolicyText": "x", "FetchedUtc": "2026-01-01T00:00:00Z", "ExpiresUtc": "2026-01-02T00:00:00Z" } ] }
+            """);
         var store = NewStore();
+        Assert.Empty(store.GetConnectors());
         store.AddConnector(Partner("Contoso"));
-        IMtaStsPolicyCache cache = new StoreMtaStsPolicyCache(store);
-        var fetched = new DateTime(2026, 3, 10, 0, 0, 0, DateTimeKind.Utc);
-        var policy = new MtaStsCachedPolicy { Domain = "Bücher.Example.", Id = "20260310", PolicyText = "version: STSv1\nmode: enforce\nmx: mx.example\nmax_age: 86400\n", FetchedUtc = fetched, ExpiresUtc = fetched.AddDays(1) };
-        cache.Put(policy);
+        Assert.DoesNotContain("MtaStsPolicies", File.ReadAllText(StorePath), StringComparison.Ordinal);
+    }
 
-        var read = new StoreMtaStsPolicyCache(new ConnectorStore(StorePath)).Get("xn--bcher-kva.example");
-        Assert.NotNull(read);
-        Assert.Equal("xn--bcher-kva.example", read.Domain);
-        Assert.Equal(policy.PolicyText, read.PolicyText);
-        Assert.Equal(policy.ExpiresUtc, read.ExpiresUtc);
+    [Fact]
+    public void Enum_values_must_be_names()
+    {
+        WriteRaw("""
+            { "SchemaVersion": 1, "Connectors": [ { "Name": "A", "Guid": "6b7b3d0e-5d2f-4c53-9f0e-2a8f4f1d7c11", "RecipientDomains": ["a.example"], "SmtpDaneMode": 1 } ] }
+            """);
+        Assert.Equal("StoreCorrupt", Assert.Throws<EngineException>(() => NewStore().GetConnectors()).ErrorId);
+        WriteRaw("""
+            { "SchemaVersion": 1, "Connectors": [ { "Name": "A", "Guid": "6b7b3d0e-5d2f-4c53-9f0e-2a8f4f1d7c11", "RecipientDomains": ["a.example"], "SmtpDaneMode": "Mandatory" } ] }
+            """);
+        Assert.Equal(SmtpDaneMode.Mandatory, NewStore().GetConnectors().Single().SmtpDaneMode);
+    }
 
-        cache.Put(policy with { Id = "20260311" });
-        Assert.Equal("20260311", cache.Get("bücher.example")!.Id);
-        Assert.Single(store.Read().MtaStsPolicies);
-
-        cache.Remove("BÜCHER.example");
-        Assert.Null(cache.Get("bücher.example"));
+    [Fact]
+    public async Task Waiting_for_the_store_lock_ends_when_cancelled()
+    {
+        var store = NewStore(lockTimeout: TimeSpan.FromMinutes(10));
+        store.AddConnector(Partner("Contoso"));
+        using var held = new FileStream(store.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var cancel = new CancellationTokenSource();
+        Task attempt = Task.Run(() => store.AddConnector(Partner("Fabrikam"), cancel.Token));
+        cancel.Cancel();
+        // The lock stays held and the timeout is 10 minutes, so only the cancellation can end the wait
+        // (the 2-minute WaitAsync is a hang guard: it fails with TimeoutException, not a cancellation).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt.WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.Single(store.GetConnectors());
     }
 }

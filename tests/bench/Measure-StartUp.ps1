@@ -1,0 +1,106 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Start-up added by DaneMtaSts over bare pwsh, next to a trivial one-cmdlet binary module, in paired runs.
+
+.DESCRIPTION
+    Builds a trivial binary module (one cmdlet, PowerShellStandard.Library) in a temporary folder, then
+    runs, in each round and in a shuffled order: bare pwsh (-c exit), pwsh importing the trivial module
+    and calling its cmdlet, and pwsh running "Import-Module DaneMtaSts; Get-OutboundConnector" on a
+    store with one connector. pwsh is started as `dotnet <PSHOME>/pwsh.dll` (no dotnet-tool shim).
+    Prints the medians and the medians of the per-round differences (paired: each round's three runs
+    share the machine's load at that moment).
+
+.EXAMPLE
+    dotnet pwsh -NoProfile -File tests/bench/Measure-StartUp.ps1 -ModulePath output/DaneMtaSts/0.1.0/DaneMtaSts.psd1 -Rounds 11
+#>
+param(
+    # One or more staged module manifests (e.g. before and after a change), measured in the same rounds.
+    [Parameter(Mandatory)][string[]] $ModulePath,
+    [int] $Rounds = 11
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+$env:POWERSHELL_UPDATECHECK = 'Off'
+$ModulePath = @($ModulePath | ForEach-Object { (Resolve-Path $_).Path })
+
+$work = Join-Path ([System.IO.Path]::GetTempPath()) ("danemtasts-startup-" + [guid]::NewGuid().ToString('N'))
+New-Item -ItemType Directory -Path $work | Out-Null
+try {
+    # The trivial module: one cmdlet, no dependencies, the same PowerShellStandard.Library the module uses.
+    $props = [xml] (Get-Content -Raw (Join-Path $PSScriptRoot '../../Directory.Packages.props'))
+    $pssVersion = ($props.Project.ItemGroup.PackageVersion | Where-Object Include -eq 'PowerShellStandard.Library').Version
+    $src = Join-Path $work 'src'
+    New-Item -ItemType Directory -Path $src | Out-Null
+    Set-Content (Join-Path $src 'Trivial.csproj') @"
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup>
+  <ItemGroup><PackageReference Include="PowerShellStandard.Library" Version="$pssVersion" PrivateAssets="all" /></ItemGroup>
+</Project>
+"@
+    Set-Content (Join-Path $src 'GetTrivial.cs') @'
+using System.Management.Automation;
+[Cmdlet(VerbsCommon.Get, "Trivial")]
+public sealed class GetTrivialCommand : PSCmdlet
+{
+    protected override void EndProcessing() => WriteObject(1);
+}
+'@
+    $trivialOut = Join-Path $work 'Trivial'
+    # Directory.Build.props of the repository must not apply: build outside it.
+    & dotnet build $src -c Release -o $trivialOut --nologo -v quiet -p:UseAppHost=false | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw 'The trivial module did not build.' }
+    $trivialDll = Join-Path $trivialOut 'Trivial.dll'
+
+    $env:DANEMTASTS_STORE = Join-Path $work 'store.json'
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    & dotnet $pwshDll -NoProfile -NonInteractive -c "Import-Module '$($ModulePath[0])'; `$null = New-OutboundConnector 'One' -RecipientDomains one.example"
+    if ($LASTEXITCODE -ne 0) { throw 'Could not create the connector of the store.' }
+
+    $cases = [ordered]@{
+        bare    = 'exit'
+        trivial = "Import-Module '$trivialDll'; `$null = Get-Trivial"
+    }
+    for ($i = 0; $i -lt $ModulePath.Count; $i++) {
+        $cases["module$i"] = "Import-Module '$($ModulePath[$i])'; if (@(Get-OutboundConnector).Count -ne 1) { exit 3 }"
+    }
+    $times = @{}
+    foreach ($k in $cases.Keys) { $times[$k] = [System.Collections.Generic.List[double]]::new() }
+
+    for ($round = 0; $round -le $Rounds; $round++) {
+        foreach ($k in ($cases.Keys | Get-Random -Shuffle)) {
+            $sw = [System.Diagnostics.Stopwatch]::StartNew()
+            $err = & dotnet $pwshDll -NoProfile -NonInteractive -c $cases[$k] 2>&1
+            $sw.Stop()
+            if ($LASTEXITCODE -ne 0 -or $err) { throw "Start-up case '$k' failed: $err" }
+            # Round 0 warms the disk cache and is not counted.
+            if ($round -gt 0) { $times[$k].Add($sw.Elapsed.TotalMilliseconds) }
+        }
+    }
+
+    function Get-Median([double[]] $Values) {
+        $s = $Values | Sort-Object
+        if ($s.Count % 2) { $s[[int][math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
+    }
+    $diff = { param($a, $b) [double[]] (0..($times[$a].Count - 1) | ForEach-Object { $times[$a][$_] - $times[$b][$_] }) }
+    $trivialAdded = Get-Median (& $diff 'trivial' 'bare')
+    for ($i = 0; $i -lt $ModulePath.Count; $i++) {
+        $moduleAdded = Get-Median (& $diff "module$i" 'bare')
+        [pscustomobject]@{
+            Module         = $ModulePath[$i]
+            Rounds         = $Rounds
+            BareMs         = [math]::Round((Get-Median $times.bare.ToArray()))
+            TrivialMs      = [math]::Round((Get-Median $times.trivial.ToArray()))
+            ModuleMs       = [math]::Round((Get-Median $times["module$i"].ToArray()))
+            TrivialAddedMs = [math]::Round($trivialAdded)
+            ModuleAddedMs  = [math]::Round($moduleAdded)
+            Ratio          = [math]::Round($moduleAdded / [math]::Max(1, $trivialAdded), 2)
+            LoadAverage    = if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ' } else { '' }
+        }
+    }
+}
+finally {
+    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+}
