@@ -237,6 +237,9 @@ internal sealed class TestNetwork : IDnsWireTransport
     /// <summary>Applied to each response before it is sent: (question name, type, sections) → changed sections.</summary>
     public Func<DnsName, ushort, Response, Response>? Tamper { get; set; }
 
+    /// <summary>Applied to the response octets last (for the fuzzers): (question name, type, message) → octets sent.</summary>
+    public Func<DnsName, ushort, byte[], byte[]>? TamperBytes { get; set; }
+
     /// <summary>Names whose queries fail at the transport (no answer).</summary>
     public HashSet<(DnsName, ushort)> Unreachable { get; } = [];
 
@@ -287,7 +290,8 @@ internal sealed class TestNetwork : IDnsWireTransport
         }
 
         ushort flags = (ushort)(DnsMessageWriter.FlagResponse | DnsMessageWriter.FlagRecursionDesired | DnsMessageWriter.FlagRecursionAvailable | DnsMessageWriter.FlagCheckingDisabled | response.Rcode);
-        return Task.FromResult(DnsMessageWriter.Write(message.Id, flags, [question], response.Answers, response.Authorities, []));
+        byte[] wire = DnsMessageWriter.Write(message.Id, flags, [question], response.Answers, response.Authorities, []);
+        return Task.FromResult(TamperBytes is null ? wire : TamperBytes(question.Name, question.Type, wire));
     }
 
     private TestZone? ZoneFor(DnsName name, ushort type)

@@ -231,28 +231,14 @@ public sealed class LocalDnssecValidator : IDisposable
         if (signatures.Count == 0)
         {
             // Unsigned: fine only where a signed parent proves the zone unsigned.
-            DnsName dataZoneName = type == DnsRecordType.DS && !owner.IsRoot ? owner.Parent() : owner;
-            ZoneState zone = await EnclosingZoneAsync(dataZoneName, cancellationToken).ConfigureAwait(false);
-            if (zone.Status == DnsSecStatus.Secure)
-            {
-                (DnsSecStatus status, DnssecReason reason) = Missing(message, DnssecReason.MissingRrsig);
-                return new RrsetResult(status, reason, owner, zone.Chain);
-            }
-
-            return new RrsetResult(zone.Status, zone.Reason, zone.ReasonName, zone.Chain);
+            return await UnsignedAsync(type == DnsRecordType.DS && !owner.IsRoot ? owner.Parent() : owner, owner, message, DnssecReason.MissingRrsig, cancellationToken).ConfigureAwait(false);
         }
 
         DnsName signer = ((RrsigData)signatures[0].Data!).SignerName;
-        bool signerFits = type == DnsRecordType.DS ? owner.IsProperSubdomainOf(signer) : owner.IsSubdomainOf(signer);
-        if (!signerFits)
+        (ZoneState keys, RrsetResult? refused) = await SignerKeysAsync(owner, type, signer, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return new RrsetResult(DnsSecStatus.Bogus, DnssecReason.WrongSigner, owner, []);
-        }
-
-        ZoneState keys = await ZoneKeysAsync(signer, cancellationToken).ConfigureAwait(false);
-        if (keys.Status != DnsSecStatus.Secure)
-        {
-            return new RrsetResult(keys.Status, keys.Reason, keys.ReasonName, keys.Chain);
+            return refused;
         }
 
         Verified verified = Verify(rrset, signatures.Where(s => ((RrsigData)s.Data!).SignerName.Equals(signer)).ToList(), signer, keys.Keys, budget);
@@ -285,6 +271,35 @@ public sealed class LocalDnssecValidator : IDisposable
         long untilExpiry = (DnssecCrypto.SerialTime(used.Expiration, _time.GetUtcNow()) - _time.GetUtcNow()).Ticks / TimeSpan.TicksPerSecond;
         ttl = (uint)Math.Clamp(Math.Min(ttl, untilExpiry), 0, uint.MaxValue);
         return new RrsetResult(DnsSecStatus.Secure, DnssecReason.None, null, chain, ttl, wildcard);
+    }
+
+    /// <summary>Unsigned data (or denial) at a name: acceptable only where the zone holding <paramref name="zoneOf"/> is proven unsigned.</summary>
+    private async Task<RrsetResult> UnsignedAsync(DnsName zoneOf, DnsName name, DnsMessage message, DnssecReason bogusReason, CancellationToken cancellationToken)
+    {
+        ZoneState zone = await EnclosingZoneAsync(zoneOf, cancellationToken).ConfigureAwait(false);
+        if (zone.Status == DnsSecStatus.Secure)
+        {
+            (DnsSecStatus status, DnssecReason reason) = Missing(message, bogusReason);
+            return new RrsetResult(status, reason, name, zone.Chain);
+        }
+
+        return new RrsetResult(zone.Status, zone.Reason, zone.ReasonName, zone.Chain);
+    }
+
+    /// <summary>
+    /// The signer must be the owner or an ancestor (a proper one for DS, which lives in the parent,
+    /// RFC 4035 §5.3.1) and a zone proven secure; otherwise the result to return instead.
+    /// </summary>
+    private async Task<(ZoneState Keys, RrsetResult? Refused)> SignerKeysAsync(DnsName owner, ushort type, DnsName signer, CancellationToken cancellationToken)
+    {
+        bool fits = type == DnsRecordType.DS ? owner.IsProperSubdomainOf(signer) : owner.IsSubdomainOf(signer);
+        if (!fits)
+        {
+            return (ZoneState.Bogus(DnssecReason.WrongSigner, owner, []), new RrsetResult(DnsSecStatus.Bogus, DnssecReason.WrongSigner, owner, []));
+        }
+
+        ZoneState keys = await ZoneKeysAsync(signer, cancellationToken).ConfigureAwait(false);
+        return keys.Status == DnsSecStatus.Secure ? (keys, null) : (keys, new RrsetResult(keys.Status, keys.Reason, keys.ReasonName, keys.Chain));
     }
 
     /// <summary>
@@ -390,27 +405,14 @@ public sealed class LocalDnssecValidator : IDisposable
                 lookAt = name.Parent();
             }
 
-            ZoneState zone = await EnclosingZoneAsync(lookAt, cancellationToken).ConfigureAwait(false);
-            if (zone.Status == DnsSecStatus.Secure)
-            {
-                (DnsSecStatus status, DnssecReason reason) = Missing(message, DnssecReason.MissingDenialProof);
-                return new RrsetResult(status, reason, name, zone.Chain);
-            }
-
-            return new RrsetResult(zone.Status, zone.Reason, zone.ReasonName, zone.Chain);
+            return await UnsignedAsync(lookAt, name, message, DnssecReason.MissingDenialProof, cancellationToken).ConfigureAwait(false);
         }
 
         DnsName signer = ((RrsigData)signatures[0].Data!).SignerName;
-        bool fits = type == DnsRecordType.DS ? name.IsProperSubdomainOf(signer) : name.IsSubdomainOf(signer);
-        if (!fits)
+        (ZoneState keys, RrsetResult? refused) = await SignerKeysAsync(name, type, signer, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return new RrsetResult(DnsSecStatus.Bogus, DnssecReason.WrongSigner, name, []);
-        }
-
-        ZoneState keys = await ZoneKeysAsync(signer, cancellationToken).ConfigureAwait(false);
-        if (keys.Status != DnsSecStatus.Secure)
-        {
-            return new RrsetResult(keys.Status, keys.Reason, keys.ReasonName, keys.Chain);
+            return refused;
         }
 
         DenialResult proof = await ProveWithAuthorityAsync(signer, keys, message, budget, p => p.Prove(name, type, nxDomain)).ConfigureAwait(false);
