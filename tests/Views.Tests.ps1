@@ -1,0 +1,42 @@
+# The default views at the default 80 columns (issue 12 §8): what matters must be on screen.
+BeforeAll {
+    Import-Module $env:DANEMTASTS_TEST_MODULE -Force
+    $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
+    $probe = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+    $script:Offline = @{ DnsServer = "127.0.0.1:$($probe.Client.LocalEndPoint.Port)"; TimeoutSec = 1; WarningAction = 'SilentlyContinue' }
+    $probe.Dispose()
+    $null = New-OutboundConnector 'A rather long connector name' -RecipientDomains contoso.example, fabrikam.example -SmtpDaneMode Mandatory -MtaStsMode None
+}
+
+Describe 'Views at 80 columns' {
+    It 'shows Name, Enabled, RecipientDomains, SmtpDaneMode and MtaStsMode of connectors' {
+        $text = Get-OutboundConnector | Out-String -Width 80
+        $header = ($text -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1)
+        foreach ($column in 'Name', 'Enabled', 'RecipientDomains', 'SmtpDaneMode', 'MtaStsMode') {
+            $header | Should -Match "\b$column\b"
+        }
+        $text | Should -Match 'Mandatory\s+None'
+        $text | Should -Match 'contoso\.example'
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+    }
+
+    It 'shows Domain, the mode, Outcome, StatusCode, Security and MxHost of results' {
+        $r = Test-OutboundTlsPolicy contoso.example -TlsValidationMode Mandatory @Offline
+        $text = $r | Out-String -Width 80
+        $header = ($text -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1)
+        foreach ($column in 'Domain', 'TlsValidationMode', 'Outcome', 'StatusCode', 'Security', 'MxHost') {
+            $header | Should -Match "\b$column\b"
+        }
+        $text | Should -Match "contoso\.example\s+Mandatory\s+$($r.Outcome)"
+    }
+
+    It 'shows Recipient, Outcome, Sent and ServerReply of Validate-OutboundConnector' {
+        $r = Validate-OutboundConnector 'A rather long connector name' -Recipients postmaster@contoso.example @Offline
+        $text = $r | Out-String -Width 80
+        $header = ($text -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1)
+        foreach ($column in 'Recipient', 'Outcome', 'Sent', 'ServerReply') {
+            $header | Should -Match "\b$column\b"
+        }
+        $text | Should -Match 'postmaster@contoso\.example\s+\S+\s+False'
+    }
+}
