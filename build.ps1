@@ -107,6 +107,7 @@ function Invoke-BuildTask {
     $moduleSource = Join-Path $RepoRoot 'module'
     Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $StagedModule
     Copy-Item (Join-Path $moduleSource "$ModuleName.Format.ps1xml") $StagedModule
+    Copy-Item (Join-Path $RepoRoot 'LICENSE'), (Join-Path $RepoRoot 'CHANGELOG.md') $StagedModule
     Get-ChildItem (Join-Path $moduleSource 'en-US') -File -ErrorAction SilentlyContinue |
         Copy-Item -Destination (Join-Path $StagedModule 'en-US')
 

@@ -20,6 +20,7 @@
         'Test-OutboundTlsPolicy'
         'Test-OutboundConnector'
         'Export-TlsRptReport'
+        'Export-TlsPolicyReport'
         'Test-DaneCertificate'
         'Get-MtaStsPolicyCache'
         'Clear-MtaStsPolicyCache'
@@ -33,8 +34,9 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Exchange', 'ExchangeOnline', 'DANE', 'MTA-STS', 'DNSSEC', 'TLS', 'SMTP', 'TLSRPT', 'Linux', 'Windows', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'See README.md.'
+            # No LicenseUri or ProjectUri: the repository has no public address to point them at. The
+            # licence (LICENSE) and the changelog (CHANGELOG.md) ship inside the module folder.
+            ReleaseNotes = 'See CHANGELOG.md in the module folder.'
         }
     }
 }

@@ -54,3 +54,25 @@ Describe 'Get-Help -Full output' {
         $text | Should -Match 'Example 2'
     }
 }
+
+Describe 'about_DaneMtaSts' {
+    It 'is found by Get-Help and lists every page of the specification''s index' {
+        $topic = Get-Help about_DaneMtaSts | Out-String
+        $topic | Should -Match 'about_DaneMtaSts'
+        $root = Split-Path $PSScriptRoot -Parent
+        # The pages docs/README.md links to, and the index itself.
+        $index = Get-Content (Join-Path $root 'docs/README.md') -Raw
+        $pages = @('README.md') + @([regex]::Matches($index, '\]\(([a-z0-9-]+\.md)\)') | ForEach-Object { $_.Groups[1].Value } | Select-Object -Unique)
+        $pages.Count | Should -BeGreaterOrEqual 6
+        foreach ($page in $pages) { $topic | Should -Match ([regex]::Escape("docs/$page")) -Because "the topic lists docs/$page" }
+        # Every page it names exists.
+        foreach ($m in [regex]::Matches($topic, 'docs/([a-z0-9-]+\.md)')) { Join-Path $root "docs/$($m.Groups[1].Value)" | Should -Exist }
+    }
+
+    It 'ships with the licence and the changelog' {
+        $folder = Split-Path $env:DANEMTASTS_TEST_MODULE -Parent
+        Join-Path $folder 'LICENSE' | Should -Exist
+        Join-Path $folder 'CHANGELOG.md' | Should -Exist
+        Join-Path $folder 'en-US/about_DaneMtaSts.help.txt' | Should -Exist
+    }
+}

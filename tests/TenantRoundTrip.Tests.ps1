@@ -1,4 +1,4 @@
-# The round trip with Exchange Online (issue 12 §1-§4): multi-valued edits as Exchange takes them,
+# The round trip with Exchange Online (docs/exchange-online.md#round-trip): multi-valued edits as Exchange takes them,
 # a tenant export piped into New-OutboundConnector, the exact Exchange Online command back, and the
 # module beside ExchangeOnlineManagement's same-named commands.
 

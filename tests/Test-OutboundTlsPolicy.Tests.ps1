@@ -7,13 +7,19 @@ BeforeAll {
     $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
     $script:Cmd = 'DaneMtaSts.Module.Commands.TestOutboundTlsPolicyCommand'
 
-    # A UDP port nobody answers on: every query is refused by the kernel at once (ICMP port
-    # unreachable), so lookups fail fast and deterministically.
-    $probe = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-    $script:DeadDns = "127.0.0.1:$($probe.Client.LocalEndPoint.Port)"
-    $probe.Dispose()
+    # A resolver that answers SERVFAIL to everything: lookups fail fast and deterministically (a
+    # resolver that does not answer at all stops the call as DnsServerUnavailable instead).
+    $script:ServfailDns = Start-ServfailDns
+    $script:DeadDns = $ServfailDns.EndPoint
+
+    # A UDP port nobody answers on (the kernel refuses every query at once).
+    $script:SilentDns = Get-DeadDnsEndPoint
 
     $script:Offline = @{ DnsServer = $DeadDns; TimeoutSec = 1; WarningAction = 'SilentlyContinue' }
+}
+
+AfterAll {
+    $ServfailDns.Dispose()
 }
 
 Describe 'Test-OutboundTlsPolicy input' {
@@ -73,6 +79,44 @@ Describe 'Test-OutboundTlsPolicy input' {
     }
 }
 
+Describe 'Test-OutboundTlsPolicy without DNS or port 25' {
+    It 'stops once with DnsServerUnavailable when no DNS server answers, instead of a verdict per partner' {
+        $results = @()
+        $failure = $null
+        try { $results = @(Test-OutboundTlsPolicy example.org, example.net -DnsServer $SilentDns -TimeoutSec 1 -WarningAction SilentlyContinue -ErrorAction Stop) }
+        catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -Be "DnsServerUnavailable,$Cmd"
+        $failure.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $failure.Exception.Message | Should -Match ([regex]::Escape($SilentDns))
+        $results | Should -BeNullOrEmpty
+    }
+
+    It 'stops once with DnsServerUnavailable in Validate-OutboundConnector too' {
+        Remove-Item $env:DANEMTASTS_STORE -ErrorAction SilentlyContinue
+        New-OutboundConnector 'Silent' -RecipientDomains 'contoso.example' | Out-Null
+        Get-ThrownErrorId { Validate-OutboundConnector Silent -Recipients a@contoso.example, b@fabrikam.example -DnsServer $SilentDns -TimeoutSec 1 -WarningAction SilentlyContinue } |
+            Should -Be 'DnsServerUnavailable,DaneMtaSts.Module.Commands.ValidateOutboundConnectorCommand'
+    }
+
+    It 'refuses a proxy that is not socks5://host:port with InvalidSmtpProxy' {
+        Get-ThrownErrorId { Test-OutboundTlsPolicy example.org @Offline -SmtpProxy 'http://127.0.0.1:8080' } | Should -Be "InvalidSmtpProxy,$Cmd"
+        Get-ThrownErrorId { Test-OutboundTlsPolicy example.org @Offline -SmtpProxy 'socks5://user:pw@127.0.0.1:1080' } | Should -Be "InvalidSmtpProxy,$Cmd"
+    }
+
+    It 'refuses -SmtpProxyCredential without -SmtpProxy, and -SkipSmtpProbe with -SmtpProxy' {
+        $credential = [pscredential]::new('probe', (ConvertTo-SecureString 'pw' -AsPlainText -Force))
+        Get-ThrownErrorId { Test-OutboundTlsPolicy example.org @Offline -SmtpProxyCredential $credential } | Should -Be "SmtpProxyCredentialWithoutProxy,$Cmd"
+        Get-ThrownErrorId { Test-OutboundTlsPolicy example.org @Offline -SkipSmtpProbe -SmtpProxy 'socks5://127.0.0.1:1080' } | Should -Be "SkipSmtpProbeWithProxy,$Cmd"
+    }
+
+    It '-SkipSmtpProbe still decides what DNS decides, with a typed kind' {
+        $results = Test-OutboundTlsPolicy example.org @Offline -SkipSmtpProbe -TlsValidationMode Opportunistic, Mandatory
+        $results.Outcome | Should -Be 'Queue', 'Queue'
+        $results.Kind | Should -Be 'DnsLookupFailed', 'DnsLookupFailed'
+        $results.StatusCode | Should -Be '4.4.312', '4.4.312'
+    }
+}
+
 Describe 'Test-OutboundTlsPolicy fails closed' {
     It 'queues with 4.4.312 under every mode when DNS cannot be reached, never Deliver' {
         $results = Test-OutboundTlsPolicy example.org @Offline -TlsValidationMode None, Opportunistic, Mandatory
@@ -81,6 +125,7 @@ Describe 'Test-OutboundTlsPolicy fails closed' {
         $results.Outcome | Should -Be 'Queue', 'Queue', 'Queue'
         $results.StatusCode | Should -Be '4.4.312', '4.4.312', '4.4.312'
         $results.StatusText | Should -Be 'DNS query failed', 'DNS query failed', 'DNS query failed'
+        $results.Kind | Should -Be 'DnsLookupFailed', 'DnsLookupFailed', 'DnsLookupFailed'
         $results.Security | Should -Be $null, $null, $null
         $results[0].FinalStatusCode | Should -Be '5.4.312'
         $results[0].Reason | Should -Match 'MX lookup (of|for) example.org failed'
@@ -154,12 +199,13 @@ Describe 'Test-OutboundTlsPolicy results' {
         $Results[0].PSObject.TypeNames[0] | Should -Be 'DaneMtaSts.TlsPolicyResult'
         $names = @($Results[0].PSObject.Properties.Name)
         $names[0..10] | Should -Be 'Domain', 'Connector', 'TlsValidationMode', 'SmtpDaneMode', 'MtaStsMode', 'Outcome', 'StatusCode', 'StatusText', 'Security', 'MxHost', 'Reason'
+        $names[11] | Should -Be 'Kind'
         $names | Should -Contain 'Evidence'
     }
 
     It 'format as a table and as a list with readable evidence' {
         $table = $Results[0] | Format-Table | Out-String
-        $table | Should -Match 'Domain\s+TlsValidationMode\s+Outcome\s+StatusCode\s+Security\s+MxHost'
+        $table | Should -Match 'Domain\s+TlsValidationMode\s+Outcome\s+StatusCode\s+Kind\s+Security\s+MxHost'
         $list = $Results[0] | Format-List | Out-String
         $list | Should -Match 'Evidence\s*:\s*MX: Failed'
         $list | Should -Match 'Resolver: 127\.0\.0\.1'

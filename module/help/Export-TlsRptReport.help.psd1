@@ -3,7 +3,7 @@
     Description  = @'
 Export-TlsRptReport takes Test-OutboundTlsPolicy results from the pipeline and writes one aggregate report per policy domain in the JSON format of RFC 8460 section 4: the organisation, the date range, the policies applied (tlsa with the TLSA records, sts with the MTA-STS policy lines and mx patterns, or no-policy-found), the successful and failed session counts, and failure details with their RFC 8460 result types (for example tlsa-invalid, dnssec-invalid, certificate-host-mismatch, starttls-not-supported).
 
-Each result counts as one session: Deliver is a successful session, Queue a failed one. Reject results (no such domain, Null MX) are not TLS sessions and are left out. Pipe the results of one mode; results of several modes for one domain would be counted as several sessions.
+Each result counts as one session: Deliver is a successful session, Queue a failed one. Reject results (no such domain, Null MX) are not TLS sessions and are left out, and so are Indeterminate results: this run could not tell (for example port 25 blocked here), which is not the partner's failure. The result type of a failure comes from its Kind (FailureKind). Pipe the results of one mode; results of several modes for one domain would be counted as several sessions.
 
 The files are named as RFC 8460 section 5.3 suggests (sender!policy-domain!begin!end.json) and written atomically. The domain's TLS-RPT addresses (rua) are on the returned report objects'' evidence; sending the reports is left to you.
 '@

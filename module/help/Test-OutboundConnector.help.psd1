@@ -40,6 +40,6 @@ The verb Validate is Exchange Online's own, not an approved PowerShell verb: exp
     Outputs      = @(
         @{ Type = 'DaneMtaSts.Engine.Policy.ConnectorValidationResult'; Description = 'One result per recipient: Recipient, Outcome, StatusCode, Security, MxHost, Address, Sent, ServerReply, MessageId, Reason, and the Verdict the decision was based on.' }
     )
-    Notes        = 'Errors (FullyQualifiedErrorId prefix): ConnectorNotFound (terminating), InvalidRecipient (non-terminating), InvalidSender, InvalidDnsServer, InvalidCertificateFile.'
+    Notes        = 'Errors (FullyQualifiedErrorId prefix): ConnectorNotFound (terminating), InvalidRecipient (non-terminating), InvalidSender, InvalidDnsServer, InvalidCertificateFile, InvalidSmtpProxy, SmtpProxyCredentialWithoutProxy, DnsServerUnavailable (terminating). A recipient whose verdict is Indeterminate (for example every MX unreachable from here: use -SmtpProxy) is not sent to; its Kind says why.'
     RelatedLinks = @('Test-OutboundTlsPolicy', 'Set-OutboundConnector')
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the lab's real servers (BIND, Unbound, Postfix, nginx, ldns tools) when any is missing.
+# Installs the lab's real servers (BIND, Unbound, Postfix, nginx, ldns tools) and the headless
+# browser the report test renders with (Chromium) when any is missing.
 # Needs root; a no-op when everything is already there.
 set -euo pipefail
 need=()
-for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl; do
+for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl chromium:chromium; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

@@ -43,6 +43,14 @@ define_scenarios() {
     smtp_host mx.$d. $z pkix yes www.unrelated.test
     tlsa $z _25._tcp.mx.$d. 2 1 1 inter
 
+    # Hostile values from the network: a certificate name and a TXT record that are markup. The
+    # report must show them as text (tests/Report.Tests.ps1). Otherwise a DANE-TA name mismatch.
+    d=hostile-values.test; z=$d.; scenario_zone hostile-values 1
+    rr $z "$d. $TTL IN MX 10 mx.$d."
+    smtp_host mx.$d. $z pkix yes "<img src=x onerror=alert(1)>.hostile-values.test"
+    tlsa $z _25._tcp.mx.$d. 2 1 1 inter
+    rr $z "_mta-sts.$d. $TTL IN TXT \"v=STSv1; id=<script>alert(1)</script>\""
+
     d=dane-ta-expired.test; z=$d.; scenario_zone dane-ta-expired 1
     rr $z "$d. $TTL IN MX 10 mx.$d."
     smtp_host mx.$d. $z expired yes

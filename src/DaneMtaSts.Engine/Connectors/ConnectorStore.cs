@@ -22,7 +22,7 @@ public sealed class ConnectorStore
 
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
 
-    // Source-generated metadata: the first read of a process costs no reflection (issue 13 §5).
+    // Source-generated metadata: the first read of a process costs no reflection (docs/architecture.md#store).
     private static StoreJsonContext Json => StoreJsonContext.Default;
 
     private static bool s_serializerWarm;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using DaneMtaSts.Engine.Dns.Wire;
 
 namespace DaneMtaSts.Engine.Dns;
 
@@ -16,11 +17,8 @@ namespace DaneMtaSts.Engine.Dns;
 internal static class CheckingDisabledQuery
 {
     private const int HeaderLength = 12;
-    private const ushort FlagRecursionDesired = 0x0100;
-    private const ushort FlagCheckingDisabled = 0x0010;
     private const ushort FlagTruncated = 0x0200;
     private const ushort FlagResponse = 0x8000;
-    private const ushort OptRecordType = 41;
 
     /// <summary>
     /// Sends <paramref name="name"/>/<paramref name="type"/> with RD=1, CD=1 and EDNS DO=1 over UDP
@@ -84,60 +82,35 @@ internal static class CheckingDisabledQuery
         return DnsRcode.None;
     }
 
-    /// <summary>RFC 1035 §4.1.2: QNAME as length-prefixed labels, then QTYPE and QCLASS (IN).</summary>
+    /// <summary>RFC 1035 §4.1.2: QNAME as length-prefixed labels, then QTYPE and QCLASS (IN), written by the wire codec.</summary>
     internal static byte[] EncodeQuestion(string name, ushort type)
     {
         string trimmed = name.TrimEnd('.');
-        var bytes = new List<byte>(trimmed.Length + 6);
+        var labels = new List<byte[]>();
         if (trimmed.Length > 0)
         {
             foreach (string label in trimmed.Split('.'))
             {
-                byte[] labelBytes = Encoding.ASCII.GetBytes(label);
-                if (labelBytes.Length is 0 or > 63)
-                {
-                    throw new ArgumentException($"The name '{name}' has an empty label or one longer than 63 octets.", nameof(name));
-                }
-
-                bytes.Add((byte)labelBytes.Length);
-                bytes.AddRange(labelBytes);
+                labels.Add(Encoding.ASCII.GetBytes(label));
             }
         }
 
-        bytes.Add(0);
-        if (bytes.Count > 255)
+        try
         {
-            throw new ArgumentException($"The name '{name}' is longer than 255 octets.", nameof(name));
+            return DnsMessageWriter.EncodeQuestion(DnsName.FromLabels(labels), type);
         }
-
-        bytes.Add((byte)(type >> 8));
-        bytes.Add((byte)type);
-        bytes.Add(0);
-        bytes.Add(1);
-        return [.. bytes];
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"The name '{name}' has an empty label, one longer than 63 octets, or is longer than 255 octets.", nameof(name), ex);
+        }
     }
 
     /// <summary>
     /// RFC 1035 §4.1.1 header (RD, CD; QDCOUNT 1, ARCOUNT 1), the question, and an EDNS OPT
-    /// pseudo-record (RFC 6891 §6.1.2) with the DO bit (RFC 3225 §3) so the answer is DNSSEC-aware.
+    /// pseudo-record (RFC 6891 §6.1.2) with the DO bit (RFC 3225 §3), written by the wire codec.
     /// </summary>
-    internal static byte[] BuildQuery(ushort id, byte[] question, int ednsBufferSize)
-    {
-        byte[] message = new byte[HeaderLength + question.Length + 11];
-        Span<byte> span = message;
-        BinaryPrimitives.WriteUInt16BigEndian(span, id);
-        BinaryPrimitives.WriteUInt16BigEndian(span[2..], FlagRecursionDesired | FlagCheckingDisabled);
-        BinaryPrimitives.WriteUInt16BigEndian(span[4..], 1);
-        BinaryPrimitives.WriteUInt16BigEndian(span[10..], 1);
-        question.CopyTo(span[HeaderLength..]);
-        Span<byte> opt = span[(HeaderLength + question.Length)..];
-        opt[0] = 0; // owner: the root
-        BinaryPrimitives.WriteUInt16BigEndian(opt[1..], OptRecordType);
-        BinaryPrimitives.WriteUInt16BigEndian(opt[3..], (ushort)ednsBufferSize);
-        BinaryPrimitives.WriteUInt32BigEndian(opt[5..], 0x0000_8000); // extended RCODE 0, version 0, DO=1
-        BinaryPrimitives.WriteUInt16BigEndian(opt[9..], 0);
-        return message;
-    }
+    internal static byte[] BuildQuery(ushort id, byte[] question, int ednsBufferSize) =>
+        DnsMessageWriter.BuildQuery(id, question, (ushort)ednsBufferSize);
 
     /// <summary>
     /// Accepts a message only if it is a response to our ID and repeats our question (case-insensitively),

@@ -192,6 +192,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     {
         try
         {
+            // resolv.conf first where there is one: it is what the system resolver uses, also when
+            // the only interface is loopback (containers, namespaces), which the interface view skips.
+            if (!OperatingSystem.IsWindows() && ResolvConf.Read() is { Count: > 0 } configured)
+            {
+                return configured;
+            }
+
             // Never fall back to a public resolver: the trust model is the configured (ideally local) validator.
             return [.. NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false).Select(n => new IPEndPoint(IPAddress.Parse(n.Address), n.Port))];
         }

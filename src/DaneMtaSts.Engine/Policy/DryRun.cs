@@ -123,6 +123,31 @@ public sealed class DryRunSession : IDisposable
         return new DryRunSession(dns, gatherer, fetcher, counters, probeOptions.BackgroundQuits);
     }
 
+    /// <summary>
+    /// Fails once for the whole call when no DNS server is configured, or none of them answers at
+    /// all (no reply, or REFUSED): every verdict would otherwise be a DNS failure blamed on a partner
+    /// (docs/verdicts.md#code-4-4-312). One query for the root's TXT set; any rcode but REFUSED
+    /// proves a resolver answers. Throws <see cref="EngineException"/> DnsServerUnavailable.
+    /// </summary>
+    public async Task EnsureDnsServerAvailableAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> servers = Dns.Resolver.Servers;
+        if (servers.Count == 0)
+        {
+            throw new EngineException("DnsServerUnavailable", EngineErrorKind.ResourceUnavailable,
+                "No DNS server is configured on this machine (no nameserver line in /etc/resolv.conf, none on any interface): give one with -DnsServer.");
+        }
+
+        DnsAnswer<string> answer = await Dns.QueryTxtAsync(".", cancellationToken);
+        if (answer.Rcode is DnsRcode.None or DnsRcode.Refused)
+        {
+            string what = answer.Rcode == DnsRcode.Refused ? "refused the query" : "did not answer";
+            throw new EngineException("DnsServerUnavailable", EngineErrorKind.ResourceUnavailable,
+                $"No DNS server answers: {string.Join(", ", servers)} {what} ({(answer.Failure ?? answer.Rcode.ToString()).TrimEnd('.')}). Check the network, or give a reachable resolver with -DnsServer.",
+                string.Join(", ", servers));
+        }
+    }
+
     /// <summary>Parses "IP", "IP:port" or "[IPv6]:port" (port defaults to 53).</summary>
     public static IPEndPoint ParseDnsServer(string value)
     {

@@ -63,18 +63,18 @@ public sealed record TlsPolicyResult
 
     public string? StatusText => FailureKinds.TextOf(Kind, Domain);
 
-    /// <summary>
-    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
-    /// StatusText and the TLS-RPT result type are derived from it.
-    /// </summary>
-    public required FailureKind Kind { get; init; }
-
     /// <summary>For Deliver: how the message would be protected; null otherwise.</summary>
     public TransportSecurity? Security { get; init; }
 
     public string? MxHost { get; init; }
 
     public required string Reason { get; init; }
+
+    /// <summary>
+    /// The machine-readable kind of the verdict (None for a plain Deliver). Outcome, StatusCode,
+    /// StatusText and the TLS-RPT result type are derived from it.
+    /// </summary>
+    public required FailureKind Kind { get; init; }
 
     public required DomainEvidence Evidence { get; init; }
 
@@ -84,6 +84,12 @@ public sealed record TlsPolicyResult
 
     /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
     public string PolicyType { get; init; } = "no-policy-found";
+
+    /// <summary>
+    /// The concrete fixes for what failed, derived from the evidence (RemediationAdvisor); empty when
+    /// there is nothing to fix. Suggestions for the partner or the administrator, never applied.
+    /// </summary>
+    public IReadOnlyList<Remediation> Remediation { get; init; } = [];
 
     /// <summary>The code of the NDR a queued message finally gets (4.x.x becomes 5.x.x).</summary>
     public string? FinalStatusCode => Outcome == Outcome.Queue ? StatusCodes.FinalCode(StatusCode) : StatusCode;

@@ -40,7 +40,8 @@ public static class VerdictEngine
     public static TlsPolicyResult Judge(DomainEvidence evidence, JudgeOptions options)
     {
         var judge = new Judgement(evidence, options);
-        return judge.Run();
+        TlsPolicyResult result = judge.Run();
+        return result with { Remediation = RemediationAdvisor.Advise(result) };
     }
 
     private sealed class Judgement(DomainEvidence ev, JudgeOptions options)

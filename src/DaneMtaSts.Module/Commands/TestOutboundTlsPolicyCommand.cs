@@ -86,6 +86,8 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         _throttle = new SemaphoreSlim(ThrottleLimit);
         _default = CreateContext(_connector);
         _session = _default.Session;
+        WriteProgress(new ProgressRecord(1, Activity, "Checking that a DNS server answers") { PercentComplete = 0 });
+        EnsureDnsServerAvailable(_session);
     }
 
     // One session per connector judged: the modes, routing and TlsDomain decide what it gathers.

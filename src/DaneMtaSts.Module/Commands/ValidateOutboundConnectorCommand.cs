@@ -78,6 +78,13 @@ public sealed class ValidateOutboundConnectorCommand : NetworkCmdletBase
             ThrowTerminatingError(new ErrorRecord(ex, "InvalidSender", ErrorCategory.InvalidArgument, sender));
         }
 
+        if (byDomain.Count > 0)
+        {
+            // One terminating error for the call when no resolver answers, not one per domain.
+            using DryRunSession check = DryRunSession.Create(options with { MtaSts = false }, null);
+            EnsureDnsServerAvailable(check);
+        }
+
         MtaStsPolicyCacheFile cache = PolicyCache;
         foreach (var (domain, recipients) in byDomain)
         {

@@ -91,6 +91,22 @@ public abstract class NetworkCmdletBase : CancellableCmdlet
     }
 
     /// <summary>
+    /// No resolver configured, or none answering, is one terminating error for the call
+    /// (DnsServerUnavailable), never a DNS failure blamed on every partner.
+    /// </summary>
+    protected void EnsureDnsServerAvailable(DryRunSession session)
+    {
+        try
+        {
+            RunSynchronously(session.EnsureDnsServerAvailableAsync);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(EngineErrors.ToErrorRecord(ex, ex.Target));
+        }
+    }
+
+    /// <summary>
     /// This call's view of the MTA-STS policy cache file beside the store: read at the first lookup,
     /// written once by <see cref="SavePolicyCache"/>. The connector store itself is never written.
     /// </summary>

@@ -147,6 +147,23 @@ public class VerdictPropertyTests(ITestOutputHelper output)
 
     private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenCase = Gen.Select(GenEvidence, GenOptions);
 
+    // Leaning towards the case the vantage-point property is about: the first host's addresses all
+    // fail at the connect stage (or were not probed), in a run that may not have reached port 25.
+    private static readonly Gen<(DomainEvidence Evidence, JudgeOptions Options)> GenUndecidedCase =
+        Gen.Select(GenCase, Gen.Frequency((3, Gen.Const(SmtpProbeStage.Connect)), (1, Gen.Const(SmtpProbeStage.Skipped)), (1, Gen.Const(SmtpProbeStage.Completed))), Gen.Bool)
+            .Select(t =>
+            {
+                (DomainEvidence evidence, JudgeOptions options) = t.Item1;
+                if (t.Item2 != SmtpProbeStage.Completed && evidence.Hosts.Count > 0)
+                {
+                    HostEvidence first = evidence.Hosts[0];
+                    List<AddressEvidence> addresses = [.. first.Addresses.Select(a => a with { Stage = t.Item2, Connected = false, StartTlsOffered = false, TlsEstablished = false, TlsProtocol = null })];
+                    evidence = evidence with { Hosts = [first with { Addresses = addresses }, .. evidence.Hosts.Skip(1)] };
+                }
+
+                return (evidence, t.Item3 ? options with { Port25Reached = false } : options);
+            });
+
     private static (HostEvidence Host, AddressEvidence? Address) Decider(TlsPolicyResult result)
     {
         HostEvidence host = result.Evidence.Hosts.Single(h => h.Name == result.MxHost);
@@ -237,7 +254,7 @@ public class VerdictPropertyTests(ITestOutputHelper output)
         // docs/verdicts.md#indeterminate: when no host passed and a candidate host is Unreachable or was not probed, the
         // verdict is Indeterminate (that host might pass at Exchange Online), never Queue.
         int reached = 0;
-        GenCase.Sample(c =>
+        GenUndecidedCase.Sample(c =>
         {
             TlsPolicyResult result = VerdictEngine.Judge(c.Evidence, c.Options);
             bool undecidedHost = result.Hosts.Any(h => h.Candidate && h.Indeterminate);

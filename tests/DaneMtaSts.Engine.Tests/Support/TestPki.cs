@@ -174,6 +174,11 @@ public static class TestPki
                 request.CertificateExtensions.Add(san.Build());
             }
 
+            foreach (X509Extension extra in options.ExtraExtensions)
+            {
+                request.CertificateExtensions.Add(extra);
+            }
+
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
             DateTimeOffset from = options.NotBefore ?? DefaultNotBefore;
             DateTimeOffset to = options.NotAfter ?? DefaultNotAfter;
@@ -300,4 +305,7 @@ public sealed record TestCertificateOptions
 
     /// <summary>Sign with RSA-PSS (the issuer's key must be RSA).</summary>
     public bool RsaPss { get; init; }
+
+    /// <summary>More extensions, as given (name constraints, unknown critical ones).</summary>
+    public IReadOnlyList<X509Extension> ExtraExtensions { get; init; } = [];
 }
