@@ -1,4 +1,4 @@
-# What can be piped into Test-OutboundTlsPolicy (issue 12 §5): connectors bind to -Connector, rows
+# What can be piped into Test-OutboundTlsPolicy: connectors bind to -Connector, rows
 # with RecipientAddress/Recipients/Domain/RecipientDomain bind -Domain, addresses are reduced to
 # their domain and each domain is tested once. Offline: DNS fails at once, so every result is a
 # fail-closed verdict, which is enough to see what was tested and how.

@@ -1,4 +1,4 @@
-# The default views at the default 80 columns (issue 12 §8): what matters must be on screen.
+# The default views at the default 80 columns: what matters must be on screen.
 BeforeAll {
     Import-Module $env:DANEMTASTS_TEST_MODULE -Force
     $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
