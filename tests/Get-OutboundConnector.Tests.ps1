@@ -76,7 +76,7 @@ Describe 'Get-OutboundConnector' {
 
     It 'shows the table view columns and the list view order' {
         $table = Get-OutboundConnector Alpha | Format-Table | Out-String -Width 200
-        $table | Should -Match 'Name\s+Enabled\s+ConnectorType\s+RecipientDomains\s+SmartHosts\s+SmtpDaneMode\s+MtaStsMode'
+        $table | Should -Match 'Name\s+Enabled\s+RecipientDomains\s+SmtpDaneMode\s+MtaStsMode'
         $list = (Get-OutboundConnector Alpha | Format-List | Out-String -Width 200) -split "`n" | Where-Object { $_ -match ':' } | ForEach-Object { ($_ -split ':')[0].Trim() }
         $list[0] | Should -Be 'Enabled'
         $list[-1] | Should -Be 'TlsValidationMode'

@@ -5,10 +5,15 @@
 BeforeAll {
     Import-Module $env:DANEMTASTS_TEST_MODULE -Force
     $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
-    $probe = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-    $script:DeadDns = "127.0.0.1:$($probe.Client.LocalEndPoint.Port)"
-    $probe.Dispose()
-    $script:Offline = @{ DnsServer = $DeadDns; TimeoutSec = 1; WarningAction = 'SilentlyContinue' }
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    # A resolver that answers SERVFAIL to everything: every lookup fails at once (a resolver that
+    # does not answer at all stops the call as DnsServerUnavailable).
+    $script:ServfailDns = Start-ServfailDns
+    $script:Offline = @{ DnsServer = $ServfailDns.EndPoint; TimeoutSec = 1; WarningAction = 'SilentlyContinue' }
+}
+
+AfterAll {
+    $ServfailDns.Dispose()
 }
 
 Describe 'Pipelines into Test-OutboundTlsPolicy' {

@@ -3,7 +3,7 @@
     Description  = @'
 Test-OutboundTlsPolicy and Validate-OutboundConnector keep the MTA-STS policies they fetch (RFC 8461 §5.1) in a cache file of their own beside the connector store: "<store name>.mta-sts-cache.json" in the store's folder ($env:DANEMTASTS_STORE, else the per-user data folder). A cached, unexpired policy is used when a later run cannot fetch the policy (the DNS record vanished, the HTTPS fetch failed), exactly as a sending server would; a result whose MTA-STS policy came from this cache says so (MtaStsPolicySource Cached).
 
-Get-MtaStsPolicyCache reads the file as it is now and writes one object per cached policy: Domain, Id (the TXT record id it was fetched under), FetchedUtc, ExpiresUtc and the PolicyText as fetched. Pipe PolicyText to ConvertFrom-MtaStsPolicy to see its fields. A cache file that cannot be read is a warning, not an error.
+Get-MtaStsPolicyCache reads the file as it is now and writes one object per cached policy: Domain, Id (the TXT record id it was fetched under), FetchedUtc, ExpiresUtc and the PolicyText as fetched. Test-DaneCertificate -MtaStsPolicy $entry.PolicyText shows what the policy decides for a certificate. A cache file that cannot be read is a warning, not an error.
 '@
     Parameters   = @{
         Domain = 'The policy domains to show: names in any form (IDN or A-label) or wildcards. Default: every cached policy.'

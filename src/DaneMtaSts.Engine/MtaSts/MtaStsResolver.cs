@@ -91,6 +91,7 @@ public static class MtaStsResolver
         }
 
         MtaStsTxtRecord record = MtaStsTxtRecord.Parse(txt.Records);
+        notes.AddRange(record.Warnings.Select(w => "TXT record: " + w));
         if (!record.IsValid)
         {
             // An invalid or ambiguous record means "no policy available" (RFC 8461 §3.1): like a missing record, a cached policy stays until it expires.

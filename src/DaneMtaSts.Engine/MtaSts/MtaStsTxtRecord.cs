@@ -33,6 +33,12 @@ public sealed record MtaStsTxtRecord
     /// <summary>Extension fields, in record order (name → value).</summary>
     public IReadOnlyDictionary<string, string> Extensions { get; init; } = ReadOnlyDictionary<string, string>.Empty;
 
+    /// <summary>
+    /// Where RFC 8461 is silent and the parser stayed lenient (a repeated field, a discarded bare
+    /// "v=STSv1"), one sentence each; empty when there was nothing to forgive.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>One sentence: what was found and, if not valid, why there is no policy.</summary>
     public required string Diagnosis { get; init; }
 
@@ -41,12 +47,20 @@ public sealed record MtaStsTxtRecord
     {
         ArgumentNullException.ThrowIfNull(txtRecords);
 
-        // RFC 8461 §3.1: records that do not begin with "v=STSv1" (then optional WSP and ';', or the end) are discarded.
+        // RFC 8461 §3.1: "Records that do not begin with "v=STSv1;" are discarded", before the records
+        // are counted: a bare "v=STSv1" beside a valid record does not make two. WSP before the ';' is
+        // allowed (sts-field-delim = *WSP ";" *WSP).
         var candidates = txtRecords.Where(IsStsRecord).ToList();
+        var warnings = new List<string>();
+        int bare = txtRecords.Count(r => r is not null && r.StartsWith(Version, StringComparison.Ordinal) && r.AsSpan(Version.Length).Trim(" \t").IsEmpty);
+        if (bare > 0)
+        {
+            warnings.Add($"{bare} TXT record(s) \"v=STSv1\" without a ';' and fields were discarded (RFC 8461 §3.1: only records beginning with \"v=STSv1;\" count).");
+        }
         if (candidates.Count == 0)
         {
             string others = txtRecords.Count == 0 ? "no TXT record" : $"{txtRecords.Count} TXT record(s), none starting with \"v=STSv1\"";
-            return new MtaStsTxtRecord { IsValid = false, StsRecordCount = 0, Diagnosis = $"There is {others}: the domain publishes no MTA-STS policy." };
+            return new MtaStsTxtRecord { IsValid = false, StsRecordCount = 0, Warnings = warnings, Diagnosis = $"There is {others}: the domain publishes no MTA-STS policy." };
         }
 
         if (candidates.Count > 1)
@@ -56,18 +70,20 @@ public sealed record MtaStsTxtRecord
                 IsValid = false,
                 StsRecordCount = candidates.Count,
                 RecordText = candidates[0],
+                Warnings = warnings,
                 Diagnosis = $"There is more than one STSv1 record ({candidates.Count}); RFC 8461 §3.1 says to treat this as no MTA-STS policy. Publish exactly one.",
             };
         }
 
         string record = candidates[0];
-        if (!TryParseFields(record, out string? id, out var extensions, out string? error))
+        if (!TryParseFields(record, warnings, out string? id, out var extensions, out string? error))
         {
             return new MtaStsTxtRecord
             {
                 IsValid = false,
                 StsRecordCount = 1,
                 RecordText = record,
+                Warnings = warnings,
                 Diagnosis = $"The STSv1 record \"{DomainName.Printable(record)}\" is invalid ({error}); RFC 8461 §3.1 says to treat this as no MTA-STS policy.",
             };
         }
@@ -79,11 +95,12 @@ public sealed record MtaStsTxtRecord
             StsRecordCount = 1,
             RecordText = record,
             Extensions = extensions,
+            Warnings = warnings,
             Diagnosis = $"One valid STSv1 record, policy id '{id}'.",
         };
     }
 
-    /// <summary>True when the record begins with "v=STSv1" followed by WSP* ";" or by the end of the record.</summary>
+    /// <summary>True when the record begins with "v=STSv1" followed by WSP* ";".</summary>
     internal static bool IsStsRecord(string record)
     {
         if (record is null || !record.StartsWith(Version, StringComparison.Ordinal))
@@ -97,7 +114,7 @@ public sealed record MtaStsTxtRecord
             i++;
         }
 
-        return i == record.Length || record[i] == ';';
+        return i < record.Length && record[i] == ';';
     }
 
     internal static bool IsWsp(char c) => c is ' ' or '\t';
@@ -112,7 +129,7 @@ public sealed record MtaStsTxtRecord
     internal static bool IsExtensionValue(string value) =>
         value.Length >= 1 && value.All(c => c is (>= '\x21' and <= '\x3A') or '\x3C' or (>= '\x3E' and <= '\x7E'));
 
-    private static bool TryParseFields(string record, out string? id, out IReadOnlyDictionary<string, string> extensions, out string? error)
+    private static bool TryParseFields(string record, List<string> warnings, out string? id, out IReadOnlyDictionary<string, string> extensions, out string? error)
     {
         id = null;
         var ext = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -152,10 +169,11 @@ public sealed record MtaStsTxtRecord
                     return false;
                 }
 
+                // The RFC does not say what a repeated field means: the first one wins, and we say so.
                 if (id is not null)
                 {
-                    error = "it has more than one id field";
-                    return false;
+                    warnings.Add($"The id field appears more than once; the first (\"{id}\") is used, \"{DomainName.Printable(value)}\" is ignored.");
+                    continue;
                 }
 
                 id = value;
@@ -174,7 +192,10 @@ public sealed record MtaStsTxtRecord
                 return false;
             }
 
-            ext.TryAdd(name, value);
+            if (!ext.TryAdd(name, value))
+            {
+                warnings.Add($"The field \"{name}\" appears more than once; the first value is used.");
+            }
         }
 
         if (id is null)

@@ -156,7 +156,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     // Addresses are reduced to their domain; "a@x; b@y" lists split; each domain tested once per context.
     private void StartInput(string input, RunContext context)
     {
-        foreach (string part in input.Split([';', ',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string part in input.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             string candidate = part.Trim('<', '>');
             int at = candidate.LastIndexOf('@');

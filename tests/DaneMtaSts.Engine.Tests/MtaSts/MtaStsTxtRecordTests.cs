@@ -28,14 +28,12 @@ public class MtaStsTxtRecordTests
     }
 
     [Theory]
-    [InlineData("v=STSv1", "id field is missing")]
     [InlineData("v=STSv1;", "no fields")]
     [InlineData("v=STSv1; id=", "1 to 32")]
     [InlineData("v=STSv1; id=123456789012345678901234567890123", "1 to 32")]
     [InlineData("v=STSv1; id=2024-01-01", "1 to 32")]
     [InlineData("v=STSv1; id=abc def", "1 to 32")]
     [InlineData("v=STSv1;; id=abc", "empty")]
-    [InlineData("v=STSv1; id=a; id=b", "more than one id")]
     [InlineData("v=STSv1; id=a; foo", "not name=value")]
     [InlineData("v=STSv1; id=a; _x=1", "field name")]
     [InlineData("v=STSv1; id=a; x=", "value")]
@@ -56,6 +54,9 @@ public class MtaStsTxtRecordTests
     [InlineData(" v=STSv1; id=1")]
     [InlineData("v=STSv1x; id=1")]
     [InlineData("v=spf1 -all")]
+    [InlineData("v=STSv1")]
+    [InlineData("v=STSv1 ")]
+    [InlineData("v=STSv1 id=1")]
     public void Records_not_starting_with_the_version_are_discarded(string text)
     {
         MtaStsTxtRecord record = MtaStsTxtRecord.Parse([text]);
@@ -70,6 +71,34 @@ public class MtaStsTxtRecordTests
         MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=spf1 -all", "v=STSv1; id=abc", "google-site-verification=x"]);
         Assert.True(record.IsValid);
         Assert.Equal("abc", record.Id);
+    }
+
+    [Fact]
+    public void A_bare_version_record_beside_a_valid_one_is_discarded_before_counting()
+    {
+        // RFC 8461 §3.1: records that do not begin with "v=STSv1;" are discarded, then counted.
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=STSv1", "v=STSv1; id=20260310"]);
+        Assert.True(record.IsValid);
+        Assert.Equal("20260310", record.Id);
+        Assert.Equal(1, record.StsRecordCount);
+        Assert.Contains(record.Warnings, w => w.Contains("discarded", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_repeated_field_is_accepted_and_the_first_one_wins_with_a_warning()
+    {
+        MtaStsTxtRecord record = MtaStsTxtRecord.Parse(["v=STSv1; id=first; id=second; x=1; x=2"]);
+        Assert.True(record.IsValid);
+        Assert.Equal("first", record.Id);
+        Assert.Equal("1", record.Extensions["x"]);
+        Assert.Equal(2, record.Warnings.Count);
+        Assert.Contains("first (\"first\") is used", record.Warnings[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_valid_record_has_no_warnings()
+    {
+        Assert.Empty(MtaStsTxtRecord.Parse(["v=STSv1; id=abc;"]).Warnings);
     }
 
     [Fact]
