@@ -151,8 +151,9 @@ Describe 'Test-OutboundTlsPolicy fails closed' {
         $two[0].MessageData.Started | Should -BeGreaterThan $one[0].MessageData.Ended
     }
 
-    It 'warns that the resolver could not be checked for DNSSEC validation' {
-        $null = Test-OutboundTlsPolicy example.org -DnsServer $DeadDns -TimeoutSec 1 -WarningVariable warns -WarningAction SilentlyContinue
+    It 'warns that the resolver could not be checked for DNSSEC validation when its AD bit is to decide' {
+        # Only -DnssecValidation Resolver relies on the resolver's AD bit; Auto validates locally instead.
+        $null = Test-OutboundTlsPolicy example.org -DnsServer $DeadDns -TimeoutSec 1 -DnssecValidation Resolver -WarningVariable warns -WarningAction SilentlyContinue
         ($warns -join "`n") | Should -Match 'validates DNSSEC could not be checked'
     }
 }
@@ -228,7 +229,8 @@ Describe 'Test-OutboundTlsPolicy results' {
         $back[0].StatusCode | Should -Be '4.4.312'
         # No cell holds a type name: the evidence is summarised, lists are joined.
         $back[0].Evidence | Should -Match '^MX Failed \(Failed\); no host; MTA-STS'
-        $back[0].Warnings | Should -Match 'resolver validates DNSSEC'
+        # Warnings are joined into one cell: the MTA-STS TXT lookup failure, as text.
+        $back[0].Warnings | Should -Match '^MTA-STS: The TXT lookup of _mta-sts\.d1\.example failed'
         foreach ($p in $back[0].PSObject.Properties) { "$($p.Value)" | Should -Not -Match '^System\.|\[\]$|`1\[' -Because "column $($p.Name)" }
     }
 

@@ -42,7 +42,7 @@ Describe 'Lab scenario table' {
     It '<Scenario.Scenario> is built by scenarios.sh' -ForEach $scenarioCases {
         $definitions = Get-Content -Raw (Join-Path $PSScriptRoot 'scenarios.sh')
         $name = [regex]::Escape($Scenario.Scenario)
-        $definitions | Should -Match "(scenario_zone\s+`"?$name`"?\s)|(\b$name\.test)|(:$name\b)"
+        $definitions | Should -Match "(?m)(scenario_zone\s+`"?$name`"?\s)|(\b$name\.test)|(:$name\b)|(^\s*\w+_scenario\s+$name\s)"
     }
 }
 

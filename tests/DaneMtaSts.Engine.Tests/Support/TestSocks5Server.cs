@@ -149,10 +149,15 @@ public sealed class TestSocks5Server : IAsyncDisposable
             byte[] plen = await ReadAsync(client, 1, ct);
             string password = Encoding.UTF8.GetString(await ReadAsync(client, plen[0], ct));
             bool ok = version[0] == 1 && user == Required.UserName && password == Required.Password;
+            if (!ok)
+            {
+                // Counted before the reply leaves: the client may assert on the count as soon as it reads it.
+                Interlocked.Increment(ref _authFailures);
+            }
+
             await client.SendAsync(new byte[] { 1, ok ? (byte)0 : (byte)1 }, ct);
             if (!ok)
             {
-                Interlocked.Increment(ref _authFailures);
                 return;
             }
         }
