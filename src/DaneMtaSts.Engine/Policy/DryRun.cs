@@ -151,9 +151,16 @@ public sealed class DryRunSession : IDisposable
             AsOf = options.AsOf,
             Trust = trust,
             TlsDomain = options.TlsDomain,
+            ProbeRoute = DescribeProbeRoute(options),
         }, fetcher, policyCache);
         return new DryRunSession(dns, gatherer, fetcher, counters, probeOptions.BackgroundQuits);
     }
+
+    // The proxy is named without its credential: evidence and reports are shared with other people.
+    private static string DescribeProbeRoute(DryRunOptions options) =>
+        options.SkipSmtpProbe ? "none (-SkipSmtpProbe)"
+        : options.SmtpProxy is { } proxy ? string.Create(CultureInfo.InvariantCulture, $"through SOCKS5 proxy {(proxy.Host.Contains(':', StringComparison.Ordinal) ? $"[{proxy.Host}]" : proxy.Host)}:{proxy.Port}")
+        : "direct";
 
     /// <summary>
     /// True for a DNS over HTTPS URL ("https://…"); throws for an https URL that cannot be one (user

@@ -286,6 +286,9 @@ public sealed record DomainEvidence
     /// <summary>True when TLSA lookups were made (a DANE mode was asked for).</summary>
     public bool DaneConsulted { get; init; }
 
+    /// <summary>How the STARTTLS probes reached port 25: "direct", "through SOCKS5 proxy host:port", or "none (-SkipSmtpProbe)".</summary>
+    public string ProbeRoute { get; init; } = "direct";
+
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>A one-line summary (what a CSV cell shows); Format-List shows the full evidence.</summary>

@@ -28,6 +28,9 @@ public sealed record GatherOptions
 
     /// <summary>The connector's TlsDomain, checked when TlsSettings is DomainValidation.</summary>
     public string? TlsDomain { get; init; }
+
+    /// <summary>How this run's STARTTLS probes reach port 25 (recorded in the evidence, for reports).</summary>
+    public string ProbeRoute { get; init; } = "direct";
 }
 
 /// <summary>Where STARTTLS probes come from: fresh probes (dry run) or kept-open sessions (Validate-OutboundConnector).</summary>
@@ -105,6 +108,7 @@ public sealed class EvidenceGatherer
             TlsRptDiagnosis = rptDiagnosis,
             Resolver = await resolverTask,
             DaneConsulted = _options.Dane,
+            ProbeRoute = _options.ProbeRoute,
         };
     }
 
@@ -141,6 +145,7 @@ public sealed class EvidenceGatherer
             Hosts = hosts,
             Resolver = await resolverTask,
             DaneConsulted = _options.Dane,
+            ProbeRoute = _options.ProbeRoute,
         };
     }
 

@@ -85,6 +85,7 @@ public sealed class TlsPolicyReport
         Partners = BuildPartners(results);
         Categories = [.. Summaries.SelectMany(s => s.Counts.Select(c => c.Category)).Distinct().OrderBy(c => c.Rank).ThenBy(c => c.StatusCode, StringComparer.Ordinal)];
         Resolvers = [.. results.Select(r => DescribeResolver(r.Evidence.Resolver)).Distinct(StringComparer.Ordinal)];
+        ProbeRoutes = [.. results.Select(r => r.Evidence.ProbeRoute).Distinct(StringComparer.Ordinal)];
         if (results.Count > 0)
         {
             GatheredFrom = results.Min(r => r.Evidence.GatheredAt);
@@ -105,7 +106,11 @@ public sealed class TlsPolicyReport
     /// <summary>Partners that would queue under any mode first, then indeterminate, rejected, delivered.</summary>
     public IReadOnlyList<PartnerSection> Partners { get; }
 
+    /// <summary>The resolvers asked, each with who decided the DNSSEC status (its AD bit or local validation).</summary>
     public IReadOnlyList<string> Resolvers { get; }
+
+    /// <summary>How the probes reached port 25 (direct, a SOCKS5 proxy, or none with -SkipSmtpProbe).</summary>
+    public IReadOnlyList<string> ProbeRoutes { get; }
 
     public DateTimeOffset? GatheredFrom { get; }
 
@@ -172,7 +177,14 @@ public sealed class TlsPolicyReport
             null => "DNSSEC validation not established",
         };
         string where = resolver.IsLoopback ? "loopback" : "remote";
-        return $"{string.Join(", ", resolver.Servers)} ({where}; {validates}){(string.IsNullOrWhiteSpace(resolver.Note) ? "" : " - " + resolver.Note)}";
+        string decidedBy = resolver.DnssecValidatedBy switch
+        {
+            DnssecValidator.Resolver => "DNSSEC decided by the resolver's AD bit",
+            DnssecValidator.Local => "DNSSEC validated in-process from the trust anchors",
+            DnssecValidator.None => "DNSSEC could not be established",
+            _ => "DNSSEC not consulted",
+        };
+        return $"{string.Join(", ", resolver.Servers)} ({where}; {validates}; -DnssecValidation {resolver.Mode}, {decidedBy}){(string.IsNullOrWhiteSpace(resolver.Note) ? "" : " - " + resolver.Note)}";
     }
 
     private static IReadOnlyList<ModeSummary> BuildSummaries(IReadOnlyList<TlsPolicyResult> results) =>

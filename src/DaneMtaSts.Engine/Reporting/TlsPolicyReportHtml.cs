@@ -121,6 +121,11 @@ internal static class TlsPolicyReportHtml
             Item("Resolver", resolver);
         }
 
+        foreach (string route in report.ProbeRoutes)
+        {
+            Item("SMTP probes", route);
+        }
+
         Item("Results", string.Create(CultureInfo.InvariantCulture, $"{report.Results.Count} ({report.Partners.Count} partner domains)"));
         Item("Module", $"DaneMtaSts {report.Options.ModuleVersion}");
         sb.Append("</dl>\n");

@@ -33,6 +33,11 @@ internal static class TlsPolicyReportMarkdown
             sb.Append("- Resolver: ").Append(M(resolver)).Append('\n');
         }
 
+        foreach (string route in report.ProbeRoutes)
+        {
+            sb.Append("- SMTP probes: ").Append(M(route)).Append('\n');
+        }
+
         sb.Append(CultureInfo.InvariantCulture, $"- Results: {report.Results.Count} ({report.Partners.Count} partner domains)\n");
         sb.Append("- Module: DaneMtaSts ").Append(M(report.Options.ModuleVersion)).Append("\n\n");
 

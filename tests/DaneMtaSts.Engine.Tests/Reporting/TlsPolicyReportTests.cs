@@ -85,6 +85,29 @@ public partial class TlsPolicyReportTests
     }
 
     [Fact]
+    public void The_report_says_from_where_who_decided_dnssec_and_how_probes_reached_port_25()
+    {
+        TlsPolicyResult[] results = Results();
+        results[0] = results[0] with
+        {
+            Evidence = results[0].Evidence with
+            {
+                ProbeRoute = "through SOCKS5 proxy 192.0.2.8:1080",
+                Resolver = results[0].Evidence.Resolver with { Mode = DnssecValidationMode.Auto, DnssecValidatedBy = DnssecValidator.Local },
+            },
+        };
+        var report = TlsPolicyReport.Build(results, Options);
+        string html = report.ToHtml();
+        string md = report.ToMarkdown();
+
+        Assert.Equal(["through SOCKS5 proxy 192.0.2.8:1080", "direct"], report.ProbeRoutes);
+        Assert.Contains(report.Resolvers, r => r.Contains("-DnssecValidation Auto, DNSSEC validated in-process from the trust anchors", StringComparison.Ordinal));
+        Assert.Contains("SMTP probes", html, StringComparison.Ordinal);
+        Assert.Contains("through SOCKS5 proxy 192.0.2.8:1080", html, StringComparison.Ordinal);
+        Assert.Contains(@"- SMTP probes: through SOCKS5 proxy 192\.0\.2\.8\:1080", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Markdown_escapes_every_markup_character_of_hostile_values()
     {
         string md = TlsPolicyReport.Build(Results(), Options).ToMarkdown();
