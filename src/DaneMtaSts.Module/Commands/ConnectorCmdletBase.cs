@@ -39,6 +39,28 @@ public abstract class ConnectorCmdletBase : CancellableCmdlet
 
     protected void WriteEngineError(EngineException ex, object? input) => WriteError(EngineErrors.ToErrorRecord(ex, input));
 
+    /// <summary>
+    /// The connector <paramref name="identity"/> names, or null after writing ConnectorNotFound as a
+    /// non-terminating error (the pipeline goes on); any other store fault terminates the call.
+    /// </summary>
+    protected OutboundConnector? FindConnector(OutboundConnectorIdParameter identity)
+    {
+        try
+        {
+            return Store.GetConnector(identity.Value);
+        }
+        catch (EngineException ex) when (ex.ErrorId == "ConnectorNotFound")
+        {
+            WriteEngineError(ex, identity.RawIdentity);
+            return null;
+        }
+        catch (EngineException ex)
+        {
+            ThrowEngineError(ex, identity.RawIdentity);
+            return null;
+        }
+    }
+
     protected bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);
 
     /// <summary>"connector 'X': RecipientDomains contoso.com; SmtpDaneMode Mandatory …" for ShouldProcess messages.</summary>

@@ -29,19 +29,8 @@ public sealed class ConvertToExchangeOnlineCommandCommand : ConnectorCmdletBase
 
     protected override void ProcessRecord()
     {
-        OutboundConnector connector;
-        try
+        if (FindConnector(Identity) is not { } connector)
         {
-            connector = Store.GetConnector(Identity.Value);
-        }
-        catch (EngineException ex) when (ex.ErrorId == "ConnectorNotFound")
-        {
-            WriteEngineError(ex, Identity.RawIdentity);
-            return;
-        }
-        catch (EngineException ex)
-        {
-            ThrowEngineError(ex, Identity.RawIdentity);
             return;
         }
 

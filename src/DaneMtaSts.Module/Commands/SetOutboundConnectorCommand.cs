@@ -49,19 +49,8 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
         if (Takes(nameof(IsValidated), pipedSettingsApply)) { changes.IsValidated = new(IsValidated); }
         if (Takes(nameof(LastValidationTimestamp), pipedSettingsApply)) { changes.LastValidationTimestamp = new(LastValidationTimestamp); }
 
-        OutboundConnector current;
-        try
+        if (FindConnector(Identity) is not { } current)
         {
-            current = Store.GetConnector(Identity.Value);
-        }
-        catch (EngineException ex) when (ex.ErrorId == "ConnectorNotFound")
-        {
-            WriteEngineError(ex, Identity.RawIdentity);
-            return;
-        }
-        catch (EngineException ex)
-        {
-            ThrowEngineError(ex, Identity.RawIdentity);
             return;
         }
 
