@@ -68,6 +68,14 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     public static ScriptedSmtpServer Start(Func<ScriptedSmtpConnection, CancellationToken, Task> script, IPEndPoint endPoint)
     {
         var listener = new TcpListener(endPoint);
+        if (endPoint.Port != 0)
+        {
+            // A chosen port may still have TIME_WAIT connections of an earlier lab on this address (a
+            // server that closed first keeps them): SO_REUSEADDR lets the bind through on Linux, while
+            // a listener that is really there still makes it fail.
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+
         listener.Start();
         return new ScriptedSmtpServer(listener, script);
     }
