@@ -65,7 +65,7 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
                 return;
             }
 
-            OutboundConnector updated = Store.UpdateConnector(byGuid, changes);
+            OutboundConnector updated = Stoppable(token => Store.UpdateConnector(byGuid, changes, token));
             WriteVerbose($"Result: {Summarize(preview)}");
             if (PassThru)
             {
