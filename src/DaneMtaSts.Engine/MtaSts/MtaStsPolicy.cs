@@ -94,7 +94,7 @@ public sealed record MtaStsPolicy
 
             string key = line[..colon];
             string value = line[(colon + 1)..].TrimStart(' ', '\t');
-            if (!MtaStsTxtRecord.IsExtensionName(key))
+            if (!TagValueList.IsExtensionName(key))
             {
                 // Not a field name of the grammar (spaces, an empty key, non-ASCII): say so, ignore it.
                 warnings.Add($"Line {n + 1} has an invalid key \"{Shorten(key)}\"; it was ignored.");
