@@ -28,10 +28,12 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
     public MultiValuedParameter? ValidationRecipients { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BooleanTextTransformation]
     public bool IsValidated { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
+    [EmptyAsNullTransformation]
     public DateTime? LastValidationTimestamp { get; set; }
 
     [Parameter]
