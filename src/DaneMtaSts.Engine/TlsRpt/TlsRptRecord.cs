@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace DaneMtaSts.Engine.Reporting;
+namespace DaneMtaSts.Engine.TlsRpt;
 
 /// <summary>
 /// The <c>_smtp._tls.&lt;domain&gt;</c> TXT record (RFC 8460 §3):
