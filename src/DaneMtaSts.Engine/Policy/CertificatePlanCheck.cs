@@ -65,6 +65,9 @@ public sealed record CertificatePlanResult
 
     public string? MtaStsPattern { get; init; }
 
+    /// <summary>The MTA-STS policy as parsed (mode, max_age, mx, the parser's warnings); null when none was given.</summary>
+    public MtaStsPolicy? MtaStsPolicy { get; init; }
+
     public PkixResult? Pkix { get; init; }
 
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
@@ -175,6 +178,7 @@ public static class CertificatePlanCheck
             MtaStsPassed = stsPassed,
             MtaStsStatusCode = stsCode,
             MtaStsPattern = pattern,
+            MtaStsPolicy = input.MtaStsPolicy,
             Pkix = pkix,
             Chain = CertificateSummaries.Create(input.Chain),
             Reason = string.Join(" ", reasons),
