@@ -45,6 +45,8 @@ Describe 'Views at 80 columns' {
         $text | Should -Match "contoso\.example\s+Opportunistic\s+$($r[0].Outcome)\s+mx1\.conto\.so"
         $text | Should -Match "contoso\.example\s+Mandatory\s+$($r[1].Outcome)\s+$([regex]::Escape($r[1].StatusCode))\s+mx1\.conto\.so"
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+        # Format-List says where the MTA-STS policy came from (docs/verdicts.md#mta-sts-cache): none published here.
+        ($r[0] | Format-List | Out-String -Width 120) | Should -Match '(?m)^MtaStsPolicySource\s*:\s*None'
     }
 
     It 'shows Recipient, Outcome, Sent and ServerReply of Validate-OutboundConnector' {
