@@ -8,36 +8,23 @@ using Org.BouncyCastle.Tls;
 namespace DaneMtaSts.Engine.Tests.Smtp;
 
 /// <summary>
-/// The probe driver against the scripted BouncyCastle server (docs/smtp.md#probe-facts): the
-/// served chain as sent over TLS 1.2 and TLS 1.3 (docs/smtp.md#served-chain), and the bounded
-/// reply reader and per-phase deadlines (docs/smtp.md#reply-bounds).
+/// The probe driver against the scripted BouncyCastle server (docs/smtp.md#probe-facts): the served
+/// chain as sent over TLS 1.2 and TLS 1.3 (docs/smtp.md#served-chain), and the bounded reply reader
+/// and per-phase deadlines (docs/smtp.md#reply-bounds).
 /// </summary>
-public sealed class SmtpProbeDriverTests
+public sealed partial class SmtpProberScriptedTests
 {
-    private static readonly (X509Certificate2 Leaf, X509Certificate2 Intermediate, X509Certificate2 Root) Pki = TestPki.CreateChain("mx.scripted.test");
     private static readonly X509Certificate2 UnrelatedRoot = TestPki.CreateRoot("Unrelated Padding CA (driver)");
     private static readonly X509Certificate2 StraySelfSigned = TestPki.CreateLeaf(null, "padding.invalid", ["padding.invalid"]);
 
-    private static SmtpProbeOptions Fast(int port, TimeSpan? command = null) => new()
-    {
-        Port = port,
-        EhloName = "probe.danemtasts.test",
-        ConnectTimeout = TimeSpan.FromSeconds(3),
-        CommandTimeout = command ?? TimeSpan.FromSeconds(3),
-        HandshakeTimeout = TimeSpan.FromSeconds(3),
-    };
-
-    private static Task<SmtpProbeResult> ProbeAsync(ScriptedSmtpServer server, TimeSpan? command = null) =>
-        SmtpProber.ProbeAsync(server.Address, "mx.scripted.test", "mx.scripted.test", Fast(server.Port, command), CancellationToken.None);
+    private static Task<SmtpProbeResult> ProbeAsync(ScriptedSmtpServer server, TimeSpan command) =>
+        ProbeAsync(server, options: Fast() with { CommandTimeout = command });
 
     /// <summary>Banner, EHLO offering STARTTLS, 220, then TLS at <paramref name="version"/> presenting <paramref name="served"/>.</summary>
     private static ScriptedSmtpServer TlsServer(ServedChain served, ProtocolVersion version) =>
         ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx.scripted.test ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx.scripted.test\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct, "mx.scripted.test");
             await c.WriteLineAsync("220 2.0.0 go ahead", ct);
             await c.StartTlsAsync(served, ct, version);
             await c.ServeCommandsAsync(null, null, ct);
@@ -231,16 +218,13 @@ public sealed class SmtpProbeDriverTests
         var counters = new SmtpCounters();
         await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct);
             // A reply injected behind the 220 (a man in the middle, or a broken server).
             await c.WriteAsync("220 2.0.0 go ahead\r\n250 injected\r\n", ct);
             await Task.Delay(Timeout.Infinite, ct);
         });
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(server.Address, "mx.scripted.test", "mx.scripted.test", Fast(server.Port) with { Counters = counters }, CancellationToken.None);
+        SmtpProbeResult result = await ProbeAsync(server, options: Fast(counters));
 
         Assert.Equal(SmtpProbeStage.StartTls, result.Stage);
         Assert.True(result.StartTlsOffered);
@@ -274,10 +258,7 @@ public sealed class SmtpProbeDriverTests
     {
         await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct);
             await c.WriteLineAsync("220 go ahead", ct);
             await c.StartTlsAsync(ServedChain.Of(Pki.Leaf, Pki.Intermediate), ct, ProtocolVersion.TLSv12);
             while (await c.ReadLineAsync(ct) is { } line && line != "QUIT")
@@ -317,7 +298,7 @@ public sealed class SmtpProbeDriverTests
             }
         });
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(server.Address, "mx.scripted.test", null, Fast(server.Port) with { BackgroundQuits = quits }, CancellationToken.None);
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(server.Address, "mx.scripted.test", null, Fast(port: server.Port) with { BackgroundQuits = quits }, CancellationToken.None);
 
         // The result is back while the server still holds its answer to QUIT.
         Assert.Equal(SmtpProbeStage.Completed, result.Stage);
@@ -325,6 +306,4 @@ public sealed class SmtpProbeDriverTests
         answerQuit.SetResult();
         Assert.True(quits.WaitAll(HangGuard.Limit));
     }
-
-    private static ScriptedSmtpConnection Only(ScriptedSmtpServer server) => Assert.Single(server.Connections);
 }
