@@ -1,4 +1,5 @@
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.MtaSts;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.MtaSts;
 

@@ -5,6 +5,7 @@ using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Reporting;
 using DaneMtaSts.Engine.Smtp;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Policy;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;

@@ -1,3 +1,5 @@
+using DaneMtaSts.Engine.TlsRpt;
+
 namespace DaneMtaSts.Engine.Policy;
 
 /// <summary>
@@ -107,17 +109,17 @@ public static class FailureKinds
     /// The RFC 8460 §4.3 result type a session failing with this kind is reported as; null for kinds
     /// that are no TLS session failure (Reject, a plain DNS outage, Indeterminate).
     /// </summary>
-    public static Reporting.TlsRptResultType? ResultTypeOf(FailureKind kind) => kind switch
+    public static TlsRpt.TlsRptResultType? ResultTypeOf(FailureKind kind) => kind switch
     {
-        FailureKind.DnssecBogus or FailureKind.TlsaLookupFailed => Reporting.TlsRptResultType.DnssecInvalid,
-        FailureKind.DnssecInsecure or FailureKind.NoUsableTlsa => Reporting.TlsRptResultType.DaneRequired,
-        FailureKind.TlsaMismatch => Reporting.TlsRptResultType.TlsaInvalid,
-        FailureKind.StartTlsNotOffered or FailureKind.HandshakeFailed or FailureKind.StsStartTlsNotOffered => Reporting.TlsRptResultType.StartTlsNotSupported,
-        FailureKind.CertificateExpired or FailureKind.StsCertificateExpired => Reporting.TlsRptResultType.CertificateExpired,
-        FailureKind.NameMismatch or FailureKind.StsNameMismatch or FailureKind.TlsDomainMismatch => Reporting.TlsRptResultType.CertificateHostMismatch,
-        FailureKind.StsCertificateInvalid or FailureKind.CertificateValidationFailed => Reporting.TlsRptResultType.CertificateNotTrusted,
-        FailureKind.StsMxMismatch => Reporting.TlsRptResultType.ValidationFailure,
-        FailureKind.ConnectFailed or FailureKind.SmtpRefused or FailureKind.SmtpTemporaryFailure or FailureKind.DnsLookupFailed or FailureKind.NoHostFound => Reporting.TlsRptResultType.ValidationFailure,
+        FailureKind.DnssecBogus or FailureKind.TlsaLookupFailed => TlsRpt.TlsRptResultType.DnssecInvalid,
+        FailureKind.DnssecInsecure or FailureKind.NoUsableTlsa => TlsRpt.TlsRptResultType.DaneRequired,
+        FailureKind.TlsaMismatch => TlsRpt.TlsRptResultType.TlsaInvalid,
+        FailureKind.StartTlsNotOffered or FailureKind.HandshakeFailed or FailureKind.StsStartTlsNotOffered => TlsRpt.TlsRptResultType.StartTlsNotSupported,
+        FailureKind.CertificateExpired or FailureKind.StsCertificateExpired => TlsRpt.TlsRptResultType.CertificateExpired,
+        FailureKind.NameMismatch or FailureKind.StsNameMismatch or FailureKind.TlsDomainMismatch => TlsRpt.TlsRptResultType.CertificateHostMismatch,
+        FailureKind.StsCertificateInvalid or FailureKind.CertificateValidationFailed => TlsRpt.TlsRptResultType.CertificateNotTrusted,
+        FailureKind.StsMxMismatch => TlsRpt.TlsRptResultType.ValidationFailure,
+        FailureKind.ConnectFailed or FailureKind.SmtpRefused or FailureKind.SmtpTemporaryFailure or FailureKind.DnsLookupFailed or FailureKind.NoHostFound => TlsRpt.TlsRptResultType.ValidationFailure,
         _ => null,
     };
 

@@ -1,5 +1,6 @@
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;

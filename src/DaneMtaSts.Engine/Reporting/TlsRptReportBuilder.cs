@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Reporting;
 

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Module.Infrastructure;
 
 namespace DaneMtaSts.Module.Commands;

@@ -3,6 +3,7 @@ using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Module.Infrastructure;
 
 namespace DaneMtaSts.Module.Commands;

@@ -3,6 +3,7 @@ using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Smtp;
 
 namespace DaneMtaSts.Module.Infrastructure;

@@ -1,5 +1,6 @@
 using DaneMtaSts.Engine.Dns;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using Xunit;
 
 namespace DaneMtaSts.Engine.Tests.Bench;

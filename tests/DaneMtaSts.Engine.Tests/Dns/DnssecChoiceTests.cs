@@ -2,6 +2,7 @@ using System.Net;
 using DaneMtaSts.Engine.Dns;
 using DaneMtaSts.Engine.Dns.Dnssec;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Tests.Support;
 
 namespace DaneMtaSts.Engine.Tests.Dns;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using DaneMtaSts.Engine.Run;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

@@ -1,3 +1,5 @@
+using DaneMtaSts.Engine.TlsRpt;
+
 // Fuzzes TlsRptRecord.Parse (RFC 8460 §3) with random TXT record sets, valid TLSRPTv1 records
 // built from the grammar (rua with one to four mailto:/https: URIs and WSP around ',', extensions,
 // WSP around ';', trailing ';'), mutated records, hostile rua values (other schemes, relative and

@@ -6,6 +6,7 @@ using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Reporting;
 using DaneMtaSts.Engine.Tests.Support;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Tests.MtaSts;
 

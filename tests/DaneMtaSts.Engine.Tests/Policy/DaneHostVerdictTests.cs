@@ -2,6 +2,7 @@ using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;

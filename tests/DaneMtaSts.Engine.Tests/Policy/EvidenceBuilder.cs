@@ -9,6 +9,7 @@ using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Smtp;
 using DaneMtaSts.Engine.Tests.Support;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 
@@ -317,7 +318,7 @@ internal sealed class EvidenceBuilder
     private MxOutcome _mxOutcome = MxOutcome.Mx;
     private MtaStsPolicy? _policy;
     private ResolverInfo _resolver = new() { Servers = ["127.0.0.1"], Validates = true, IsLoopback = true };
-    private Engine.Reporting.TlsRptRecord? _tlsRpt;
+    private Engine.TlsRpt.TlsRptRecord? _tlsRpt;
 
     private EvidenceBuilder(string domain, RoutingKind routing, DnsSecStatus mxStatus)
     {
@@ -393,7 +394,7 @@ internal sealed class EvidenceBuilder
 
     public EvidenceBuilder TlsRpt(string txt)
     {
-        _tlsRpt = Engine.Reporting.TlsRptRecord.Parse([txt]);
+        _tlsRpt = Engine.TlsRpt.TlsRptRecord.Parse([txt]);
         return this;
     }
 

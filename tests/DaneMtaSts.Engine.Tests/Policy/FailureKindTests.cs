@@ -1,5 +1,5 @@
 using DaneMtaSts.Engine.Policy;
-using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Tests.Policy;
 

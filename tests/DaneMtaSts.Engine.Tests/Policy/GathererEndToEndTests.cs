@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Tests.MtaSts;
 using DaneMtaSts.Engine.Tests.Support;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Tests.Support;
 
 namespace DaneMtaSts.Engine.Tests.Policy;

@@ -1,6 +1,7 @@
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 using static DaneMtaSts.Engine.Tests.Policy.VerdictPki;
 
 namespace DaneMtaSts.Engine.Tests.Policy;

@@ -1,4 +1,5 @@
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Tests.Support;
 
 namespace DaneMtaSts.Engine.Tests.Policy;

@@ -1,5 +1,6 @@
 using CsCheck;
 using DaneMtaSts.Engine.Reporting;
+using DaneMtaSts.Engine.TlsRpt;
 
 namespace DaneMtaSts.Engine.Tests.Reporting;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Smtp;
 using DaneMtaSts.Engine.Tests.Policy;
 using DaneMtaSts.Engine.Tests.Support;

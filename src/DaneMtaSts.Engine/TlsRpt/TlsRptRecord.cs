@@ -1,7 +1,7 @@
 using System.Collections.ObjectModel;
 using DaneMtaSts.Engine.MtaSts;
 
-namespace DaneMtaSts.Engine.Reporting;
+namespace DaneMtaSts.Engine.TlsRpt;
 
 /// <summary>
 /// The <c>_smtp._tls.&lt;domain&gt;</c> TXT record (RFC 8460 §3):

@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace DaneMtaSts.Engine.Policy;
+namespace DaneMtaSts.Engine.Common;
 
 /// <summary>
 /// A read-only list whose text form is its items joined, so that a result exported with

@@ -7,9 +7,10 @@ using DaneMtaSts.Engine.Dns.Dnssec;
 using DaneMtaSts.Engine.Dns.Wire;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;
+using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Smtp;
 
-namespace DaneMtaSts.Engine.Policy;
+namespace DaneMtaSts.Engine.Run;
 
 /// <summary>The network settings of one dry run (one cmdlet call).</summary>
 public sealed record DryRunOptions

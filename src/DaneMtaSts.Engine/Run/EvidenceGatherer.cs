@@ -5,10 +5,12 @@ using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.Dns;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;
+using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Reporting;
 using DaneMtaSts.Engine.Smtp;
+using DaneMtaSts.Engine.TlsRpt;
 
-namespace DaneMtaSts.Engine.Policy;
+namespace DaneMtaSts.Engine.Run;
 
 /// <summary>What to gather, and how (one set per cmdlet call).</summary>
 public sealed record GatherOptions

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace DaneMtaSts.Engine.Reporting;
+namespace DaneMtaSts.Engine.TlsRpt;
 
 /// <summary>The result types of a TLS-RPT failure-details entry (RFC 8460 §4.3).</summary>
 public enum TlsRptResultType

@@ -1,7 +1,8 @@
 using DaneMtaSts.Engine.Dns;
+using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Smtp;
 
-namespace DaneMtaSts.Engine.Policy;
+namespace DaneMtaSts.Engine.Run;
 
 /// <summary>
 /// What one dry-run session (one cmdlet call) cost on the wire, taken from that session

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Smtp;
 
-namespace DaneMtaSts.Engine.Policy;
+namespace DaneMtaSts.Engine.Run;
 
 /// <summary>
 /// STARTTLS probes that stay open, for Validate-OutboundConnector: the session that was judged is
