@@ -127,6 +127,24 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 return connection;
             }
 
+            if (proxyEndPoint is not null)
+            {
+                // Through a proxy, CONNECT "succeeded" shows only that the proxy is willing: ssh -D
+                // answers success before its far side has connected, then closes (or goes quiet)
+                // when it cannot. Until the target's first byte arrives nothing shows that port 25
+                // was reached, so a close, reset or silence before it is a connect failure of this
+                // run (docs/smtp.md#proxy-first-byte), never a partner's banner failure.
+                conversation.Enter(SmtpPhase.Banner);
+                string? silent = await AwaitFirstByteAsync(socket, endPoint, options, clock.Token, cancellationToken);
+                if (silent is not null)
+                {
+                    conversation.Note(silent);
+                    connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, silent, connected: false, capture, null, null);
+                    await connection.DisposeAsync();
+                    return connection;
+                }
+            }
+
             options.Counters?.CountConnectionOpened();
             conversation.Note(proxyEndPoint is null ? $"TCP connected to {Format(endPoint)}" : $"connected to {Format(endPoint)} through the SOCKS5 proxy {options.Proxy}");
 
@@ -174,6 +192,27 @@ internal sealed class SmtpConnection : IAsyncDisposable
         finally
         {
             conversation.Clock = null;
+        }
+    }
+
+    // Waits, without consuming it, for the target's first byte through the proxy: null once it is
+    // there, else why nothing shows the target was reached.
+    private static async Task<string?> AwaitFirstByteAsync(Socket socket, IPEndPoint endPoint, SmtpProbeOptions options, CancellationToken clock, CancellationToken caller)
+    {
+        string reported = $"the SOCKS5 proxy {options.Proxy} reported a connection to {Format(endPoint)}";
+        byte[] one = new byte[1];
+        try
+        {
+            int n = await socket.ReceiveAsync(one, SocketFlags.Peek, clock);
+            return n > 0 ? null : $"{reported}, then closed it before the server sent a byte";
+        }
+        catch (SocketException ex)
+        {
+            return $"{reported}, then the connection failed before the server sent a byte: {DescribeSocketError(ex)}";
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            return $"{reported}, but no byte came from the server within {Seconds(options.CommandTimeout)}";
         }
     }
 

@@ -122,6 +122,44 @@ public sealed class Socks5ProxyTests
         Assert.Contains("through the SOCKS5 proxy", result.Failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Socks5Behaviour.SucceedThenClose, "then closed it before the server sent a byte")]
+    [InlineData(Socks5Behaviour.SucceedThenStall, "but no byte came from the server within 3 s")]
+    public async Task A_proxy_success_without_a_byte_from_the_target_is_a_connect_failure_not_a_banner_failure(Socks5Behaviour behaviour, string expected)
+    {
+        // docs/smtp.md#proxy-first-byte: ssh -D answers CONNECT with success before its far side has
+        // connected; nothing shows port 25 was reached until the target's first byte.
+        await using var proxy = TestSocks5Server.Start(behaviour);
+        var counters = new SmtpCounters();
+
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, counters), CancellationToken.None);
+
+        Assert.Equal(SmtpProbeStage.Connect, result.Stage);
+        Assert.False(result.Connected);
+        Assert.False(result.ProxyFailed);
+        Assert.Null(result.Banner);
+        Assert.Contains(expected, result.Failure, StringComparison.Ordinal);
+        Assert.Equal(0, counters.ConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task Through_a_proxy_that_only_claims_success_no_partner_is_blamed()
+    {
+        await using var lab = new GathererLab();
+        const string Host = "mx.proxied.test";
+        var leaf = GathererLab.Leaf(Host);
+        lab.Host(Host, GathererLab.GoodSmtp(leaf));
+        lab.Mx("proxied.test", true, (10, Host));
+        lab.TlsaEe(Host, leaf);
+        await using var liar = TestSocks5Server.Start(Socks5Behaviour.SucceedThenClose);
+
+        TlsPolicyResult result = await JudgeAsync(lab, Socks5Proxy.Parse(liar.Uri));
+
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Assert.Equal(FailureKind.Unreachable, result.Kind);
+        Assert.Null(result.StatusCode);
+    }
+
     [Fact]
     public async Task A_proxy_that_is_not_listening_is_the_proxy_failure()
     {
