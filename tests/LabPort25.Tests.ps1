@@ -322,12 +322,7 @@ Describe 'Validate-OutboundConnector through the proxy with port 25 blocked' -Ta
         $r = Validate-OutboundConnector 'Lab Proxy' -Recipients 'postmaster@dane-ee-good.test' @Base -TimeoutSec 30 -SmtpProxy $Proxy.Uri
         $r.Sent | Should -BeTrue -Because $r.Reason
         "$($r.Security)" | Should -Be 'Dane'
-        $messages = $null
-        foreach ($i in 1..100) {
-            $messages = @(Get-LabMaildirMessage -Domain 'dane-ee-good.test' -Since $since | Where-Object { $_.Text -match [regex]::Escape($r.MessageId) })
-            if ($messages.Count -gt 0) { break }
-            Start-Sleep -Milliseconds 200
-        }
+        $messages = @(Wait-LabMaildirMessage -Domain 'dane-ee-good.test' -Since $since -Text $r.MessageId)
         $messages.Count | Should -Be 1
 
         $blocked = Validate-OutboundConnector 'Lab Proxy' -Recipients 'postmaster@dane-ee-good.test' @Base -TimeoutSec 3 -WarningAction SilentlyContinue

@@ -138,6 +138,25 @@ function Get-LabMaildirMessage {
     }
 }
 
+function Wait-LabMaildirMessage {
+    <#
+    .SYNOPSIS
+        The messages of Get-LabMaildirMessage that contain <Text>, once at least one is there
+        (Postfix delivers a little after the SMTP reply); none after a generous wait (a hang guard).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string] $Domain,
+        [Parameter(Mandatory)][string] $Text,
+        [datetime] $Since = [datetime]::MinValue
+    )
+    foreach ($i in 1..150) {
+        $messages = @(Get-LabMaildirMessage -Domain $Domain -Since $Since | Where-Object { $_.Text.Contains($Text) })
+        if ($messages.Count -gt 0) { return $messages }
+        Start-Sleep -Milliseconds 200
+    }
+}
+
 function Invoke-PostTlsFinger {
     <#
     .SYNOPSIS
@@ -275,6 +294,19 @@ function Get-LabPort25Block {
     [pscustomobject]@{ Mode = $mode; RejectWith = $with; Packets = $packets }
 }
 
+# Reads exactly <count> bytes from a stream (or throws): the source text, so that the hostile proxy's
+# own runspace can build it too (a script block is bound to the runspace it was made in).
+$script:ReadExactlyText = @'
+param($stream, [int] $count)
+$buffer = [byte[]]::new($count); $got = 0
+while ($got -lt $count) {
+    $n = $stream.Read($buffer, $got, $count - $got)
+    if ($n -eq 0) { throw "connection closed after $got of $count bytes" }
+    $got += $n
+}
+, $buffer
+'@
+
 function Test-LabPort25Connection {
     <#
     .SYNOPSIS
@@ -304,16 +336,8 @@ function Test-LabPort25Connection {
         $null = $client.ConnectAsync($first, $cts.Token).AsTask().GetAwaiter().GetResult()
         $stream = $client.GetStream()
         $stream.ReadTimeout = $TimeoutSec * 1000
-        $read = {
-            param([int] $count)
-            $buffer = [byte[]]::new($count); $got = 0
-            while ($got -lt $count) {
-                $n = $stream.Read($buffer, $got, $count - $got)
-                if ($n -eq 0) { throw "connection closed after $got of $count bytes" }
-                $got += $n
-            }
-            , $buffer
-        }
+        $readExactly = [scriptblock]::Create($script:ReadExactlyText)
+        $read = { param([int] $count) & $readExactly $stream $count }
         if ($Proxy) {
             $greeting = if ($Credential) { [byte[]] (5, 1, 2) } else { [byte[]] (5, 1, 0) }
             $stream.Write($greeting, 0, $greeting.Length)
@@ -416,17 +440,8 @@ function Start-LabHostileProxy {
     elseif ($Behaviour -ne 'Stall') {
         $ps = [powershell]::Create()
         $null = $ps.AddScript({
-                param($listener, $behaviour, $served)
-                $read = {
-                    param($stream, [int] $count)
-                    $buffer = [byte[]]::new($count); $got = 0
-                    while ($got -lt $count) {
-                        $n = $stream.Read($buffer, $got, $count - $got)
-                        if ($n -eq 0) { throw 'closed' }
-                        $got += $n
-                    }
-                    , $buffer
-                }
+                param($listener, $behaviour, $served, $readExactlyText)
+                $read = [scriptblock]::Create($readExactlyText)
                 while ($true) {
                     try { $client = $listener.AcceptTcpClient() } catch { return }
                     try {
@@ -451,7 +466,7 @@ function Start-LabHostileProxy {
                     catch { $served.Enqueue("error: $($_.Exception.Message)") }
                     finally { $client.Dispose() }
                 }
-            }).AddArgument($listener).AddArgument($Behaviour).AddArgument($served)
+            }).AddArgument($listener).AddArgument($Behaviour).AddArgument($served).AddArgument($script:ReadExactlyText)
         $null = $ps.BeginInvoke()
     }
     [pscustomobject]@{ Behaviour = $Behaviour; Uri = "socks5://127.0.0.1:$port"; Port = $port; Listener = $listener; PowerShell = $ps; Served = $served }
@@ -471,5 +486,5 @@ function Stop-LabHostileProxy {
     }
 }
 
-Export-ModuleMember -Function Test-LabRunning, Get-LabScenario, Get-LabTrustedRootPath, Get-LabDnsServer, Get-LabTrustAnchorPath, Get-LabMaildirMessage, Invoke-PostTlsFinger,
+Export-ModuleMember -Function Test-LabRunning, Get-LabScenario, Get-LabTrustedRootPath, Get-LabDnsServer, Get-LabTrustAnchorPath, Get-LabMaildirMessage, Wait-LabMaildirMessage, Invoke-PostTlsFinger,
     Get-LabSmtpProxy, Set-LabPort25Block, Get-LabPort25Block, Test-LabPort25Connection, Get-LabSmtpConnectCount, Start-LabHostileProxy, Stop-LabHostileProxy
