@@ -292,6 +292,20 @@ internal sealed class SmtpConnection : IAsyncDisposable
             throw new ProbeStop(SmtpProbeStage.Connect, failure, permanent: false, quit: false) { ProxyFailed = proxyFault };
         }
 
+        if (proxyEndPoint is not null)
+        {
+            // Through a proxy, CONNECT "succeeded" shows only that the proxy is willing: ssh -D
+            // answers success before its far side has connected, then closes (or goes quiet)
+            // when it cannot. Until the target's first byte arrives nothing shows that port 25
+            // was reached, so a close, reset or silence before it is a connect failure of this
+            // run (docs/smtp.md#proxy-first-byte), never a partner's banner failure.
+            string? silent = await AwaitFirstByteAsync(socket, endPoint, Options, caller);
+            if (silent is not null)
+            {
+                throw new ProbeStop(SmtpProbeStage.Connect, silent, permanent: false, quit: false);
+            }
+        }
+
         connected = true;
         Options.Counters?.CountConnectionOpened();
         transcript.Note(proxyEndPoint is null ? $"TCP connected to {endPoint}" : $"connected to {endPoint} through the SOCKS5 proxy {Options.Proxy}");
@@ -526,6 +540,29 @@ internal sealed class SmtpConnection : IAsyncDisposable
     private static string Clip(string? line) => line is null ? "" : line.Length > 200 ? line[..200] + "…" : line;
 
     // The proxy's own name is the user's, not a partner's: the system resolver may resolve it.
+    // Waits, without consuming it, for the target's first byte through the proxy: null once it is
+    // there, else why nothing shows the target was reached.
+    private static async Task<string?> AwaitFirstByteAsync(Socket socket, IPEndPoint endPoint, SmtpProbeOptions options, CancellationToken caller)
+    {
+        string reported = $"the SOCKS5 proxy {options.Proxy} reported a connection to {endPoint}";
+        using var clock = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        clock.CancelAfter(options.CommandTimeout);
+        byte[] one = new byte[1];
+        try
+        {
+            int n = await socket.ReceiveAsync(one, SocketFlags.Peek, clock.Token);
+            return n > 0 ? null : $"{reported}, then closed it before the server sent a byte";
+        }
+        catch (SocketException ex)
+        {
+            return $"{reported}, then the connection failed before the server sent a byte: {DescribeSocketError(ex)}";
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            return $"{reported}, but no byte came from the server within {Seconds(options.CommandTimeout)}";
+        }
+    }
+
     private static async Task<(IPEndPoint? EndPoint, string? Failure)> ResolveProxyAsync(Socks5Proxy proxy, CancellationToken clock, CancellationToken caller)
     {
         if (IPAddress.TryParse(proxy.Host, out IPAddress? literal))
