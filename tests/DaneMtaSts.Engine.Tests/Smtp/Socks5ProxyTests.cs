@@ -17,9 +17,9 @@ public sealed class Socks5ProxyTests
     {
         Port = port,
         EhloName = "probe.danemtasts.test",
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        CommandTimeout = TimeSpan.FromSeconds(3),
-        HandshakeTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TestTimeouts.Success,
+        CommandTimeout = TestTimeouts.Success,
+        HandshakeTimeout = TestTimeouts.Success,
         Counters = counters,
         Proxy = Socks5Proxy.Parse(proxy.Uri, credential),
     };
@@ -95,13 +95,15 @@ public sealed class Socks5ProxyTests
     [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5")]
     [InlineData(Socks5Behaviour.BadAddressType, "address type 9")]
     [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection")]
-    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 2 s")]
+    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 3 s")]
     public async Task A_proxy_that_refuses_stalls_or_lies_is_the_proxy_failure_not_the_target(Socks5Behaviour behaviour, string expected)
     {
         await using var proxy = TestSocks5Server.Start(behaviour);
         var counters = new SmtpCounters();
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, counters), CancellationToken.None);
+        // A stalled proxy is a fault that waits for the timeout: a short one (TestTimeouts.Fault).
+        SmtpProbeOptions options = Options(proxy, 25, counters) with { ConnectTimeout = TestTimeouts.Fault };
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", options, CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
         Assert.True(result.ProxyFailed);
@@ -163,7 +165,8 @@ public sealed class Socks5ProxyTests
     [Fact]
     public async Task Verdicts_through_a_working_proxy_equal_the_direct_ones_and_a_failing_proxy_is_indeterminate()
     {
-        await using var lab = new GathererLab();
+        // One of the proxies stalls: the lab's timeout is the short fault timeout.
+        await using var lab = new GathererLab { Timeout = TestTimeouts.Fault };
         const string Host = "mx.proxied.test";
         var leaf = GathererLab.Leaf(Host);
         lab.Host(Host, GathererLab.GoodSmtp(leaf));
