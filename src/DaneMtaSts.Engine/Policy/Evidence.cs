@@ -123,6 +123,12 @@ public sealed record AddressEvidence
 
     public required SmtpProbeStage Stage { get; init; }
 
+    /// <summary>
+    /// Set when no probe served the chain: where it came from (Test-DaneCertificate: the file). The
+    /// address is then unspecified, and the verdict's sentences name the host alone.
+    /// </summary>
+    public string? OfflineSource { get; init; }
+
     public bool Connected { get; init; }
 
     public string? Banner { get; init; }
@@ -248,7 +254,7 @@ public sealed record MtaStsStepEvidence
 
     public string? PolicyId { get; init; }
 
-    /// <summary>Fetched, Cached or None.</summary>
+    /// <summary>Fetched, Cached or None; Given for a policy given as text (Test-DaneCertificate).</summary>
     public string Source { get; init; } = "None";
 
     public string? TxtRecord { get; init; }
