@@ -58,7 +58,10 @@ Describe 'Test-DaneCertificate against TLSA records' {
         $r.DanePassed | Should -BeTrue
         $r.MatchedDepth | Should -Be 0
         $r.StopsMatchingOn | Should -BeNullOrEmpty
-        $r.Reason | Should -Match 'does not expire by date'
+        # The verdict engine's own verdict under Mandatory (docs/verdicts.md#offline-check).
+        "$($r.DaneVerdict.Outcome)" | Should -Be 'Deliver'
+        "$($r.DaneVerdict.Security)" | Should -Be 'Dane'
+        $r.Reason | Should -Match 'DANE-authenticated'
     }
 
     It 'fails a wrong digest with 4.7.323 tlsa-invalid' {
@@ -98,7 +101,9 @@ Describe 'Test-DaneCertificate against TLSA records' {
         $r = Test-DaneCertificate $SelfPem -HostName mx.plan.test -TlsaRecord "1 1 1 $(Get-SpkiSha256 $SelfSigned)"
         $r.Passed | Should -BeFalse
         $r.Records[0].Usable | Should -BeFalse
-        $r.Reason | Should -Match 'no usable TLSA record'
+        $r.DaneStatusCode | Should -Be '4.7.323'
+        "$($r.DaneVerdict.Kind)" | Should -Be 'NoUsableTlsa'
+        $r.Reason | Should -Match 'only unusable TLSA records'
     }
 }
 
@@ -138,7 +143,11 @@ Describe 'Test-DaneCertificate against an MTA-STS policy' {
     It 'does not fail a testing policy' {
         $r = Test-DaneCertificate $ChainPem -HostName mx.other.test -MtaStsPolicy ($Policy -replace 'enforce', 'testing') -TrustedRootCertificate $RootPem
         $r.MtaStsPassed | Should -BeFalse
+        $r.MtaStsStatusCode | Should -Be '4.4.8'
         $r.Passed | Should -BeTrue
+        "$($r.MtaStsVerdict.Outcome)" | Should -Be 'Deliver'
+        $r.MtaStsEnforceVerdict.StatusCode | Should -Be '4.4.8'
+        $r.Reason | Should -Match 'testing mode'
     }
 }
 

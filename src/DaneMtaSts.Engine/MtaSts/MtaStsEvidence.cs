@@ -14,6 +14,9 @@ public enum MtaStsPolicySource
 
     /// <summary>Taken from the policy cache (unexpired).</summary>
     Cached,
+
+    /// <summary>Given as text to an offline check (Test-DaneCertificate -MtaStsPolicy), not discovered.</summary>
+    Given,
 }
 
 /// <summary>What the resolution did to the policy cache.</summary>

@@ -123,6 +123,12 @@ public sealed record AddressEvidence
 
     public required SmtpProbeStage Stage { get; init; }
 
+    /// <summary>
+    /// Set when no probe served the chain: where it came from (Test-DaneCertificate: the file). The
+    /// address is then unspecified, and the verdict's sentences name the host alone.
+    /// </summary>
+    public string? OfflineSource { get; init; }
+
     public bool Connected { get; init; }
 
     public string? Banner { get; init; }
@@ -146,6 +152,9 @@ public sealed record AddressEvidence
 
     /// <summary>The served chain, summarised (leaf first, as served).</summary>
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
+
+    /// <summary>Where the served chain was read: the recorded Certificate message or the platform's callback (docs/smtp.md#served-chain).</summary>
+    public ServedChainSource ChainSource { get; init; }
 
     /// <summary>DANE authentication of the served chain (null when the host has no usable TLSA or no TLS).</summary>
     public DaneResult? Dane { get; init; }
@@ -245,10 +254,10 @@ public sealed record MtaStsStepEvidence
 
     public string? PolicyId { get; init; }
 
-    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, or none.</summary>
+    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, none, or given as text (Test-DaneCertificate).</summary>
     public MtaSts.MtaStsPolicySource PolicySource { get; init; }
 
-    /// <summary>Fetched, Cached or None (<see cref="PolicySource"/> as text).</summary>
+    /// <summary>Fetched, Cached, None or Given (<see cref="PolicySource"/> as text).</summary>
     public string Source => PolicySource.ToString();
 
     /// <summary>When the policy in effect was fetched (UTC): in this run, or when the cached copy was fetched.</summary>
