@@ -35,8 +35,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private readonly DnsResolverOptions _options;
     private readonly IReadOnlyList<IPEndPoint> _servers;
-    private readonly LookupClient? _udpClient;
+    private readonly LookupClient[] _udpAttempts = [];
     private readonly LookupClient? _tcpClient;
+    private readonly TimeSpan _queryBudget;
     private readonly ConcurrentDictionary<(string Name, QueryType Type), Lazy<Task<RawAnswer>>> _cache = new();
     private readonly ConcurrentDictionary<(string Name, ushort Type), Lazy<Task<ValidatedResponse>>> _localCache = new();
     private readonly List<DohTransport> _doh = [];
@@ -75,16 +76,20 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             },
         };
 
+        // One query's whole budget: attempts × timeout, as the options give it.
+        _queryBudget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
+        Budget = new DnsQueryBudget(_options.MaxQueriesInFlight);
         if (_servers.Count > 0)
         {
-            _udpClient = new LookupClient(CreateClientOptions(tcpOnly: false));
-            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true));
+            // DnsClient waits a whole attempt for a lost datagram: the attempts follow the wire
+            // transport's short, growing schedule instead (docs/dns.md#query-budget), one client each.
+            _udpAttempts = [.. AttemptSchedule(_queryBudget).Select(t => new LookupClient(CreateClientOptions(tcpOnly: false, t)))];
+            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true, _options.Timeout));
         }
 
         if (_options.DnssecValidation != DnssecValidationMode.Resolver && (_servers.Count > 0 || _options.DohServers.Count > 0))
         {
-            // One query's whole budget, as DnsClient gets it: attempts × timeout.
-            TimeSpan budget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
+            TimeSpan budget = _queryBudget;
             var transports = new List<IDnsWireTransport>();
             transports.AddRange(_servers.Select(s => new UdpTcpTransport(s, budget, Counters)));
             foreach (Uri url in _options.DohServers)
@@ -94,13 +99,47 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 transports.Add(doh);
             }
 
-            _validator = new LocalDnssecValidator(new CountingTransport(new FailoverTransport(transports), Counters), _options.TrustAnchors);
+            _validator = new LocalDnssecValidator(new BudgetedTransport(new CountingTransport(new FailoverTransport(transports), Counters), Budget), _options.TrustAnchors);
         }
     }
 
     public ResolverInfo Resolver => Volatile.Read(ref _resolver);
 
     public DnsCounters Counters { get; } = new();
+
+    /// <summary>The queries in flight of this resolver (shared with the CD=1 re-asks and in-process validation).</summary>
+    public DnsQueryBudget Budget { get; }
+
+    /// <summary>
+    /// The timeouts of the UDP attempts of one query over DnsClient: 200 ms, then doubling, as long as
+    /// they fit the budget; the last attempt takes what is left (at most <see cref="UdpTcpTransport.MaxSends"/> attempts).
+    /// </summary>
+    internal static IReadOnlyList<TimeSpan> AttemptSchedule(TimeSpan budget)
+    {
+        var schedule = new List<TimeSpan>();
+        TimeSpan next = UdpTcpTransport.FirstRetry;
+        TimeSpan used = TimeSpan.Zero;
+        while (schedule.Count < UdpTcpTransport.MaxSends - 1 && used + next <= budget)
+        {
+            schedule.Add(next);
+            used += next;
+            next *= 2;
+        }
+
+        TimeSpan rest = budget - used;
+        // What is left becomes one more attempt when it is worth one (half the next step), else
+        // it lengthens the last.
+        if (schedule.Count == 0 || rest >= next / 2)
+        {
+            schedule.Add(rest);
+        }
+        else
+        {
+            schedule[^1] += rest;
+        }
+
+        return schedule;
+    }
 
     public Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
@@ -302,7 +341,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private static bool SameName(string? a, string b) => DomainName.EqualNames(NormalizeExchange(a), b);
 
-    private LookupClientOptions CreateClientOptions(bool tcpOnly) =>
+    private LookupClientOptions CreateClientOptions(bool tcpOnly, TimeSpan timeout) =>
         new([.. _servers])
         {
             // Our own cache (per instance, with in-flight de-duplication) replaces DnsClient's.
@@ -310,8 +349,8 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             Recursion = true,
             RequestDnsSecRecords = true,
             ExtendedDnsBufferSize = EdnsBufferSize,
-            Timeout = _options.Timeout,
-            Retries = Math.Max(0, _options.Retries),
+            Timeout = timeout,
+            Retries = 0,
             ThrowDnsErrors = false,
 
             // One server per call: this class walks the list itself, so that NXDOMAIN or NODATA from
@@ -545,7 +584,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private async Task<RawAnswer> LookupOnWireAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
-        if (_udpClient is null || _tcpClient is null)
+        if (_udpAttempts.Length == 0 || _tcpClient is null)
         {
             return RawAnswer.Fail(name, type, DnsRcode.None, null, $"{Describe(name, type)} was not looked up: no DNS resolver is configured.");
         }
@@ -579,8 +618,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>RFC 4035 §5.5: SERVFAIL from a validator that the CD=1 question answers is a bogus answer.</summary>
     private async Task<RawAnswer> ClassifyServFailAsync(IPEndPoint server, RawAnswer servFail, CancellationToken cancellationToken)
     {
-        DnsRcode withCd = await CheckingDisabledQuery.QueryRcodeAsync(
-            server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+        DnsRcode withCd;
+        using (await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            withCd = await CheckingDisabledQuery.QueryRcodeAsync(
+                server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+        }
+
         string what = Describe(servFail.Name, servFail.Type);
         if (withCd is DnsRcode.NoError or DnsRcode.NxDomain)
         {
@@ -606,10 +650,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         IDnsQueryResponse response;
         try
         {
+            using DnsQueryBudget.Lease slot = await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false);
             Counters.CountQuery(TypeName(type));
             try
             {
-                response = await _udpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+                response = await QueryUdpAttemptsAsync(target, name, type, cancellationToken).ConfigureAwait(false);
             }
             catch (DnsResponseException ex) when (IsTruncation(ex) && !cancellationToken.IsCancellationRequested)
             {
@@ -625,10 +670,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
         catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
         {
-            int attempts = Math.Max(0, _options.Retries) + 1;
             return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), string.Create(
                 CultureInfo.InvariantCulture,
-                $"No answer from {server} for {what} within {attempts} attempt(s) of {_options.Timeout.TotalSeconds:0.#} s."));
+                $"No answer from {server} for {what} within {_queryBudget.TotalSeconds:0.#} s ({_udpAttempts.Length} attempt(s))."));
         }
         catch (DnsXidMismatchException)
         {
@@ -671,6 +715,26 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return RawAnswer.Fail(name, type, rcode, server.ToString(), $"SERVFAIL from {server} for {what}.");
             default:
                 return RawAnswer.Fail(name, type, rcode, server.ToString(), $"{RcodeText(rcode)} from {server} for {what}.");
+        }
+    }
+
+    /// <summary>
+    /// The UDP attempts of one query, each with its own (growing) timeout; only a timeout moves on to
+    /// the next attempt. An answer to an earlier attempt that arrives later is lost with its socket:
+    /// DnsClient listens for one attempt at a time.
+    /// </summary>
+    private async Task<IDnsQueryResponse> QueryUdpAttemptsAsync(NameServer[] target, string name, QueryType type, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await _udpAttempts[attempt].QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && attempt + 1 < _udpAttempts.Length && !cancellationToken.IsCancellationRequested)
+            {
+                // Lost (or slow): ask again, sooner than a whole timeout.
+            }
         }
     }
 

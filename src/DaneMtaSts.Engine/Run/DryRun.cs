@@ -44,6 +44,9 @@ public sealed record DryRunOptions
 
     public string? TlsDomain { get; init; }
 
+    /// <summary>How many DNS queries may be on the wire at once (docs/dns.md#query-budget).</summary>
+    public int MaxDnsQueriesInFlight { get; init; } = DnsQueryBudget.DefaultMaxInFlight;
+
     /// <summary>How many STARTTLS probes may run at once.</summary>
     public int MaxConcurrentProbes { get; init; } = 32;
 
@@ -123,6 +126,7 @@ public sealed class DryRunSession : IDisposable
             Timeout = dnsAttempt,
             Retries = dnsRetries,
             UseCache = true,
+            MaxQueriesInFlight = options.MaxDnsQueriesInFlight,
             DnssecValidation = options.DnssecValidation,
             TrustAnchors = anchors,
         });

@@ -80,10 +80,11 @@ public sealed class EvidenceGatherer
         Task<ResolverInfo> resolverTask = CheckResolverAsync(cancellationToken);
 
         // Independent lookups go out together: MX, MTA-STS (TXT then HTTPS, overlapping the SMTP
-        // probes) and TLS-RPT.
-        Task<MxResolution> mxTask = MxResolver.ResolveAsync(_dns, domain, cancellationToken, resolveHosts: false);
-        Task<MtaStsEvidence>? stsTask = _options.MtaSts && _fetcher is not null ? GetMtaStsAsync(domain, cancellationToken) : null;
-        Task<DnsAnswer<string>>? rptTask = _options.Dane || _options.MtaSts ? _dns.QueryTxtAsync("_smtp._tls." + domain, cancellationToken) : null;
+        // probes) and TLS-RPT. Under the query budget the TXT lookups wait behind the critical path
+        // (MX, then host addresses and TLSA), never ahead of it (docs/dns.md#query-budget).
+        Task<MxResolution> mxTask = InLane(DnsLane.Mx, () => MxResolver.ResolveAsync(_dns, domain, cancellationToken, resolveHosts: false));
+        Task<MtaStsEvidence>? stsTask = _options.MtaSts && _fetcher is not null ? InLane(DnsLane.Policy, () => GetMtaStsAsync(domain, cancellationToken)) : null;
+        Task<DnsAnswer<string>>? rptTask = _options.Dane || _options.MtaSts ? InLane(DnsLane.Policy, () => _dns.QueryTxtAsync("_smtp._tls." + domain, cancellationToken)) : null;
 
         MxResolution mx = await mxTask;
         MxEvidence mxEvidence = MapMx(mx);
@@ -149,6 +150,15 @@ public sealed class EvidenceGatherer
             DaneConsulted = _options.Dane,
             ProbeRoute = _options.ProbeRoute,
         };
+    }
+
+    // Work started here (and what it starts in turn) queues in this lane when the budget is spent.
+    private static Task<T> InLane<T>(DnsLane lane, Func<Task<T>> start)
+    {
+        using (DnsQueryLane.Enter(lane))
+        {
+            return start();
+        }
     }
 
     private async Task<ResolverInfo> CheckResolverAsync(CancellationToken cancellationToken)
