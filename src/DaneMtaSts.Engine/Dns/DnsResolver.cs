@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dns.Dnssec;
 using DaneMtaSts.Engine.Dns.Wire;
 using DnsClient;
@@ -30,6 +31,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>How many CNAME links are followed before giving up (docs/verdicts.md#cname: depth ≤ 8).</summary>
     public const int MaxCnameLinks = 8;
 
+    /// <summary>How many answers (name and type) one instance keeps; the least recently used go first.</summary>
+    public const int MaxCachedAnswers = 16_384;
+
     /// <summary>EDNS UDP payload size recommended by DNS Flag Day 2020 (avoids IP fragmentation).</summary>
     public const int EdnsBufferSize = 1232;
 
@@ -38,18 +42,23 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private readonly LookupClient[] _udpAttempts = [];
     private readonly LookupClient? _tcpClient;
     private readonly TimeSpan _queryBudget;
-    private readonly ConcurrentDictionary<(string Name, QueryType Type), Lazy<Task<RawAnswer>>> _cache = new();
-    private readonly ConcurrentDictionary<(string Name, ushort Type), Lazy<Task<ValidatedResponse>>> _localCache = new();
+    private readonly SharedWork<(string Name, QueryType Type), RawAnswer> _cache;
+    private readonly SharedWork<(string Name, ushort Type), ValidatedResponse> _localCache;
+    private readonly SharedWork<string, ResolverInfo> _validationCheck;
     private readonly List<DohTransport> _doh = [];
     private readonly LocalDnssecValidator? _validator;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _validationLock = new();
-    private Task<ResolverInfo>? _validationCheck;
     private ResolverInfo _resolver;
 
     public DnsResolver(DnsResolverOptions? options = null)
     {
         _options = options ?? new DnsResolverOptions();
+
+        // The answer cache is SharedWork (docs/architecture.md#shared-work) on the instance's
+        // lifetime, bounded (docs/architecture.md#bounded-memory).
+        _cache = new SharedWork<(string, QueryType), RawAnswer>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
+        _localCache = new SharedWork<(string, ushort), ValidatedResponse>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
+        _validationCheck = new SharedWork<string, ResolverInfo>(StringComparer.Ordinal, lifetime: _lifetime.Token);
         _servers = _options.Servers.Count > 0 ? [.. _options.Servers] : SystemResolvers();
         if (_options.DohServers.Count > 0 && _options.Servers.Count == 0)
         {
@@ -179,12 +188,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     public Task<ResolverInfo> CheckValidationAsync(CancellationToken cancellationToken)
     {
-        lock (_validationLock)
-        {
-            _validationCheck ??= RunValidationCheckAsync(_lifetime.Token);
-        }
-
-        return _validationCheck.WaitAsync(cancellationToken);
+        return _validationCheck.GetAsync(string.Empty, (_, ct) => RunValidationCheckAsync(ct), cancellationToken);
     }
 
     /// <summary>Cancels queries still in flight (shared, cached queries run on the instance's lifetime).</summary>
@@ -503,14 +507,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         ValidatedResponse response;
         if (_options.UseCache)
         {
-            var mine = new Lazy<Task<ValidatedResponse>>(() => ResolveLocallyAsync(name, type, _lifetime.Token));
-            Lazy<Task<ValidatedResponse>> shared = _localCache.GetOrAdd((name, type), mine);
-            if (!ReferenceEquals(shared, mine))
+            Task<ValidatedResponse> shared = _localCache.GetAsync((name, type), (k, ct) => ResolveLocallyAsync(k.Name, k.Type, ct), cancellationToken, out bool joined);
+            if (joined)
             {
                 Counters.CountCacheHit();
             }
 
-            response = await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            response = await shared.ConfigureAwait(false);
         }
         else
         {
@@ -570,16 +573,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             return LookupOnWireAsync(name, type, cancellationToken);
         }
 
-        // The cached Task is shared by every caller asking the same name and type, also while the
-        // query is still in flight; it runs on the instance's lifetime, each caller waits on its own token.
-        var mine = new Lazy<Task<RawAnswer>>(() => LookupOnWireAsync(name, type, _lifetime.Token));
-        Lazy<Task<RawAnswer>> shared = _cache.GetOrAdd((name, type), mine);
-        if (!ReferenceEquals(shared, mine))
+        // Shared by every caller asking the same name and type, also while the query is in flight;
+        // each caller waits on its own token, and the query is cancelled only when all have given up.
+        Task<RawAnswer> shared = _cache.GetAsync((name, type), (k, ct) => LookupOnWireAsync(k.Name, k.Type, ct), cancellationToken, out bool joined);
+        if (joined)
         {
             Counters.CountCacheHit();
         }
 
-        return shared.Value.WaitAsync(cancellationToken);
+        return shared;
     }
 
     private async Task<RawAnswer> LookupOnWireAsync(string name, QueryType type, CancellationToken cancellationToken)

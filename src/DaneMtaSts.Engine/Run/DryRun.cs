@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using DaneMtaSts.Engine.Common;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -282,7 +282,7 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
     private readonly SmtpProbeOptions _options;
     private readonly SmtpCounters _counters;
     private readonly SemaphoreSlim _gate;
-    private readonly ConcurrentDictionary<string, Lazy<Task<SmtpProbeResult>>> _cache = new(StringComparer.Ordinal);
+    private readonly SharedWork<string, SmtpProbeResult> _cache = new(StringComparer.Ordinal, 2 * EvidenceGatherer.MaxCachedHosts);
 
     public CachingSmtpProbeSource(SmtpProbeOptions options, SmtpCounters counters, int maxConcurrent)
     {
@@ -294,7 +294,7 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
     public Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
     {
         string key = string.Create(CultureInfo.InvariantCulture, $"{address}|{_options.Port}|{sni}|{hostName}");
-        return _cache.GetOrAdd(key, _ => new Lazy<Task<SmtpProbeResult>>(() => ProbeGatedAsync(address, hostName, sni, cancellationToken))).Value;
+        return _cache.GetAsync(key, (_, ct) => ProbeGatedAsync(address, hostName, sni, ct), cancellationToken);
     }
 
     private async Task<SmtpProbeResult> ProbeGatedAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)

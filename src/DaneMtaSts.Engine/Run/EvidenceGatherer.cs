@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.Dns;
 using DaneMtaSts.Engine.MtaSts;
@@ -54,10 +54,14 @@ public sealed class EvidenceGatherer
     private readonly IMtaStsPolicyCache? _policyCache;
     private readonly GatherOptions _options;
     private readonly Func<DateTimeOffset> _clock;
-    private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer<IPAddress>>>> _addresses = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer<TlsaRecord>>>> _tlsa = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<MtaStsEvidence>>> _mtaSts = new(StringComparer.Ordinal);
-    private readonly Lazy<Task<ResolverInfo>> _resolverCheck;
+    // Every cache of the call is SharedWork (docs/architecture.md#shared-work), bounded by host count.
+    private readonly SharedWork<string, DnsAnswer<IPAddress>> _addresses = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, DnsAnswer<TlsaRecord>> _tlsa = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, MtaStsEvidence> _mtaSts = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, ResolverInfo> _resolverCheck = new(StringComparer.Ordinal);
+
+    /// <summary>How many hosts' lookups (and domains' MTA-STS evidence) one call keeps (docs/architecture.md#bounded-memory).</summary>
+    public const int MaxCachedHosts = 4096;
 
     public EvidenceGatherer(IDnsResolver dns, ISmtpProbeSource probes, GatherOptions options, MtaStsPolicyFetcher? fetcher = null, IMtaStsPolicyCache? policyCache = null, Func<DateTimeOffset>? clock = null)
     {
@@ -67,7 +71,6 @@ public sealed class EvidenceGatherer
         _fetcher = fetcher;
         _policyCache = policyCache;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
-        _resolverCheck = new Lazy<Task<ResolverInfo>>(() => _dns.CheckValidationAsync(CancellationToken.None));
     }
 
     public IDnsResolver Dns => _dns;
@@ -169,18 +172,17 @@ public sealed class EvidenceGatherer
         }
 
         // One check per call, shared by every domain; a caller's cancellation still ends the wait.
-        return await _resolverCheck.Value.WaitAsync(cancellationToken);
+        return await _resolverCheck.GetAsync(string.Empty, (_, ct) => _dns.CheckValidationAsync(ct), cancellationToken);
     }
 
     private Task<MtaStsEvidence> GetMtaStsAsync(string domain, CancellationToken cancellationToken) =>
-        _mtaSts.GetOrAdd(domain, d => new Lazy<Task<MtaStsEvidence>>(() =>
-            MtaStsResolver.ResolveAsync(d, _dns, _fetcher!, _policyCache, _clock(), cancellationToken))).Value;
+        _mtaSts.GetAsync(domain, (d, ct) => MtaStsResolver.ResolveAsync(d, _dns, _fetcher!, _policyCache, _clock(), ct), cancellationToken);
 
     private Task<DnsAnswer<IPAddress>> GetAddressesAsync(string host, CancellationToken cancellationToken) =>
-        _addresses.GetOrAdd(host, h => new Lazy<Task<DnsAnswer<IPAddress>>>(() => _dns.QueryAddressesAsync(h, cancellationToken))).Value;
+        _addresses.GetAsync(host, _dns.QueryAddressesAsync, cancellationToken);
 
     private Task<DnsAnswer<TlsaRecord>> GetTlsaAsync(string name, CancellationToken cancellationToken) =>
-        _tlsa.GetOrAdd(name, n => new Lazy<Task<DnsAnswer<TlsaRecord>>>(() => _dns.QueryTlsaAsync(n, cancellationToken))).Value;
+        _tlsa.GetAsync(name, _dns.QueryTlsaAsync, cancellationToken);
 
     private string TlsaName(string baseName) => $"_{_options.SmtpPort}._tcp.{baseName}";
 
