@@ -60,6 +60,13 @@ public sealed class EvidenceGatherer
     private readonly SharedWork<string, MtaStsEvidence> _mtaSts = new(StringComparer.Ordinal, MaxCachedHosts);
     private readonly SharedWork<string, ResolverInfo> _resolverCheck = new(StringComparer.Ordinal);
 
+    // Each served chain is judged once per reference name (PKIX) and per TLSA RRset (DANE), however
+    // many domains share the probe (docs/architecture.md#chain-judgement).
+    private readonly SharedWork<string, PkixResult> _pkix = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+    private readonly SharedWork<string, DaneResult> _dane = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+    private long _pkixValidations;
+    private long _daneEvaluations;
+
     /// <summary>How many hosts' lookups (and domains' MTA-STS evidence) one call keeps (docs/architecture.md#bounded-memory).</summary>
     public const int MaxCachedHosts = 4096;
 
@@ -74,6 +81,12 @@ public sealed class EvidenceGatherer
     }
 
     public IDnsResolver Dns => _dns;
+
+    /// <summary>PKIX validations computed so far (each served chain once per reference name and purpose).</summary>
+    public long PkixValidations => Interlocked.Read(ref _pkixValidations);
+
+    /// <summary>DANE evaluations computed so far (each served chain once per TLSA RRset, and per reference-name set where DANE-TA needs names).</summary>
+    public long DaneEvaluations => Interlocked.Read(ref _daneEvaluations);
 
     /// <summary>Evidence for a recipient domain routed by its MX records.</summary>
     public async Task<DomainEvidence> GatherMxAsync(string domain, CancellationToken cancellationToken)
@@ -333,10 +346,10 @@ public sealed class EvidenceGatherer
     private async Task<IReadOnlyList<AddressEvidence>> ProbeAllAsync(string host, IReadOnlyList<IPAddress> addresses, string? sni, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var probes = await Task.WhenAll(addresses.Select(a => _probes.ProbeAsync(a, host, sni, cancellationToken)));
-        return probes.Select(p => Judge(p, host, tlsa, records, referenceNames, asOf)).ToList();
+        return await Task.WhenAll(probes.Select(p => JudgeAsync(p, host, tlsa, records, referenceNames, asOf, cancellationToken)));
     }
 
-    private AddressEvidence Judge(SmtpProbeResult probe, string host, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf)
+    private async Task<AddressEvidence> JudgeAsync(SmtpProbeResult probe, string host, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         IReadOnlyList<X509Certificate2> chain = probe.ServedChain;
         DaneResult? dane = null;
@@ -344,15 +357,23 @@ public sealed class EvidenceGatherer
         PkixResult? tlsDomainPkix = null;
         if (probe.TlsEstablished)
         {
+            // Certificate times have a resolution of one second: judged at the whole second, the
+            // domains of that second share the judgement (docs/architecture.md#chain-judgement).
+            asOf = ChainJudgement.WholeSecond(asOf);
+            string served = ChainJudgement.ChainKey(chain, asOf);
             if (tlsa == TlsaState.Usable)
             {
-                dane = DaneAuthenticator.Evaluate(new DaneCheck { ServedChain = chain, Records = records, ReferenceNames = referenceNames, AsOf = asOf });
+                dane = await _dane.GetAsync(ChainJudgement.DaneKey(served, records, referenceNames), (_, _) =>
+                {
+                    Interlocked.Increment(ref _daneEvaluations);
+                    return Task.FromResult(DaneAuthenticator.Evaluate(new DaneCheck { ServedChain = chain, Records = records, ReferenceNames = referenceNames, AsOf = asOf }));
+                }, cancellationToken);
             }
 
-            pkix = PkixValidator.Validate(chain, host, _options.Trust, asOf);
+            pkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "host", host), (_, _) => Task.FromResult(ValidatePkix(chain, host, asOf)), cancellationToken);
             if (_options.TlsDomain is { } tlsDomain)
             {
-                tlsDomainPkix = ValidateTlsDomain(chain, tlsDomain, asOf);
+                tlsDomainPkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "tlsdomain", tlsDomain), (_, _) => Task.FromResult(ValidateTlsDomain(chain, tlsDomain, asOf)), cancellationToken);
             }
         }
 
@@ -385,7 +406,7 @@ public sealed class EvidenceGatherer
     /// </summary>
     private PkixResult ValidateTlsDomain(IReadOnlyList<X509Certificate2> chain, string tlsDomain, DateTimeOffset asOf)
     {
-        PkixResult result = PkixValidator.Validate(chain, tlsDomain, _options.Trust, asOf);
+        PkixResult result = ValidatePkix(chain, tlsDomain, asOf);
         if (result.Valid || result.Failure != PkixFailure.NameMismatch || !tlsDomain.StartsWith("*.", StringComparison.Ordinal) || chain.Count == 0)
         {
             return result;
@@ -396,6 +417,12 @@ public sealed class EvidenceGatherer
         return hit is null
             ? result
             : result with { Valid = true, Failure = PkixFailure.None, NameMatches = true, Detail = $"The chain is trusted and the certificate name {hit} is covered by TlsDomain {tlsDomain}." };
+    }
+
+    private PkixResult ValidatePkix(IReadOnlyList<X509Certificate2> chain, string referenceName, DateTimeOffset asOf)
+    {
+        Interlocked.Increment(ref _pkixValidations);
+        return PkixValidator.Validate(chain, referenceName, _options.Trust, asOf);
     }
 
     private static MxEvidence MapMx(MxResolution mx) => new()
