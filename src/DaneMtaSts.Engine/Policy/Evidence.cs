@@ -147,6 +147,9 @@ public sealed record AddressEvidence
     /// <summary>The served chain, summarised (leaf first, as served).</summary>
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
 
+    /// <summary>Where the served chain was read: the recorded Certificate message or the platform's callback (docs/smtp.md#served-chain).</summary>
+    public ServedChainSource ChainSource { get; init; }
+
     /// <summary>DANE authentication of the served chain (null when the host has no usable TLSA or no TLS).</summary>
     public DaneResult? Dane { get; init; }
 

@@ -91,12 +91,17 @@ public sealed class Socks5ProxyTests
     }
 
     [Theory]
-    [InlineData(Socks5Behaviour.DenyByRuleset, "not allowed by ruleset")]
-    [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5")]
-    [InlineData(Socks5Behaviour.BadAddressType, "address type 9")]
-    [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection")]
-    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 2 s")]
-    public async Task A_proxy_that_refuses_stalls_or_lies_is_the_proxy_failure_not_the_target(Socks5Behaviour behaviour, string expected)
+    [InlineData(Socks5Behaviour.DenyByRuleset, "not allowed by ruleset", true)]
+    [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5", true)]
+    [InlineData(Socks5Behaviour.BadAddressType, "address type 9", true)]
+    [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection", true)]
+    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 2 s", true)]
+    // docs/smtp.md#proxy-first-byte: ssh -D answers CONNECT with success before its far side has
+    // connected; nothing shows port 25 was reached until the target's first byte, so this is a
+    // connect failure (whose fault the verdict decides), not the proxy's and not a banner failure.
+    [InlineData(Socks5Behaviour.SucceedThenClose, "then closed it before the server sent a byte", false)]
+    [InlineData(Socks5Behaviour.SucceedThenStall, "but no byte came from the server within 3 s", false)]
+    public async Task A_proxy_that_refuses_stalls_or_lies_fails_at_the_connect_stage_and_reaches_no_port_25(Socks5Behaviour behaviour, string expected, bool proxyFault)
     {
         await using var proxy = TestSocks5Server.Start(behaviour);
         var counters = new SmtpCounters();
@@ -104,7 +109,9 @@ public sealed class Socks5ProxyTests
         SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, counters), CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
-        Assert.True(result.ProxyFailed);
+        Assert.Equal(proxyFault, result.ProxyFailed);
+        Assert.False(result.Connected);
+        Assert.Null(result.Banner);
         Assert.False(result.TlsEstablished);
         Assert.Contains(expected, result.Failure, StringComparison.Ordinal);
         Assert.Equal(0, counters.ConnectionsOpened);
@@ -120,6 +127,19 @@ public sealed class Socks5ProxyTests
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
         Assert.False(result.ProxyFailed);
         Assert.Contains("through the SOCKS5 proxy", result.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_a_proxy_that_only_claims_success_no_partner_is_blamed()
+    {
+        await using GathererLab lab = ProxiedDomain();
+        await using var liar = TestSocks5Server.Start(Socks5Behaviour.SucceedThenClose);
+
+        TlsPolicyResult result = await JudgeAsync(lab, Socks5Proxy.Parse(liar.Uri));
+
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Assert.Equal(FailureKind.Unreachable, result.Kind);
+        Assert.Null(result.StatusCode);
     }
 
     [Fact]
@@ -163,12 +183,7 @@ public sealed class Socks5ProxyTests
     [Fact]
     public async Task Verdicts_through_a_working_proxy_equal_the_direct_ones_and_a_failing_proxy_is_indeterminate()
     {
-        await using var lab = new GathererLab();
-        const string Host = "mx.proxied.test";
-        var leaf = GathererLab.Leaf(Host);
-        lab.Host(Host, GathererLab.GoodSmtp(leaf));
-        lab.Mx("proxied.test", true, (10, Host));
-        lab.TlsaEe(Host, leaf);
+        await using GathererLab lab = ProxiedDomain();
         await using var proxy = TestSocks5Server.Start();
         await using var stalled = TestSocks5Server.Start(Socks5Behaviour.StallGreeting);
 
@@ -183,6 +198,18 @@ public sealed class Socks5ProxyTests
         Assert.Equal(FailureKind.ProxyFailed, broken.Kind);
         Assert.Null(broken.StatusCode);
         Assert.Contains("-SmtpProxy", broken.Reason, StringComparison.Ordinal);
+    }
+
+    // proxied.test: one DNSSEC-signed MX host with a DANE-EE record matching what it serves.
+    private static GathererLab ProxiedDomain()
+    {
+        var lab = new GathererLab();
+        const string Host = "mx.proxied.test";
+        var leaf = GathererLab.Leaf(Host);
+        lab.Host(Host, GathererLab.GoodSmtp(leaf));
+        lab.Mx("proxied.test", true, (10, Host));
+        lab.TlsaEe(Host, leaf);
+        return lab;
     }
 
     private static async Task<TlsPolicyResult> JudgeAsync(GathererLab lab, Socks5Proxy? proxy)
