@@ -225,34 +225,19 @@ public sealed class EvidenceGatherer
         Task<DnsAnswer<TlsaRecord>>? originalTlsaTask = _options.Dane && parentSecure ? GetTlsaAsync(TlsaName(host), cancellationToken) : null;
         DnsAnswer<IPAddress> addresses = await addressTask;
 
-        bool aliased = addresses.CnameChain.Count > 0;
-        bool hostSecure = addresses.Status == DnsSecStatus.Secure || (aliased && addresses.FirstLinkStatus == DnsSecStatus.Secure);
         bool haveAddresses = addresses.IsUsable && addresses.Records.Count > 0;
-        string applicability;
-        bool daneApplicable = false;
-        if (!_options.Dane)
+        DaneApplicabilityDecision decision = DaneApplicability.Decide(new DaneHostLookups
         {
-            applicability = "DANE was not consulted (SmtpDaneMode None).";
-        }
-        else if (!parentSecure)
-        {
-            applicability = routing == RoutingKind.Mx
-                ? $"the MX records of {recipientDomain} are not DNSSEC-signed (insecure), so DANE does not apply to {host} (RFC 7672 §2.2.1)."
-                : $"{host} is not DNSSEC-secure.";
-        }
-        else if (!haveAddresses)
-        {
-            applicability = $"{host} has no usable address records.";
-        }
-        else if (!hostSecure)
-        {
-            applicability = $"the address records of {host} are not DNSSEC-signed (insecure), so DANE does not apply to it (RFC 7672 §2.2.2).";
-        }
-        else
-        {
-            daneApplicable = true;
-            applicability = $"{host} and its MX records are DNSSEC-secure: DANE applies.";
-        }
+            Consulted = _options.Dane,
+            ParentSecure = parentSecure,
+            ViaMx = routing == RoutingKind.Mx,
+            Host = host,
+            RecipientDomain = recipientDomain,
+            HasAddresses = haveAddresses,
+            AddressStatus = addresses.Status,
+            CnameChain = addresses.CnameChain,
+            FirstLinkStatus = addresses.FirstLinkStatus,
+        });
 
         TlsaState tlsaState = TlsaState.NotApplicable;
         string? baseName = null;
@@ -262,17 +247,15 @@ public sealed class EvidenceGatherer
         IReadOnlyList<TlsaRecord> records = [];
         IReadOnlyList<TlsaRecordResult> usability = [];
         var notes = new List<string>();
-        if (daneApplicable)
+        if (decision.Applies)
         {
             DnsAnswer<TlsaRecord>? chosen = null;
             baseName = host;
-            if (aliased && addresses.Status == DnsSecStatus.Secure)
+            if (decision.ExpandedFirst)
             {
-                // CNAME-expanded name first (RFC 7672 §2.2.2); an error there is an error, never a
-                // reason to fall back to the original name.
-                string expanded = addresses.CanonicalName;
+                string expanded = decision.TlsaBaseNames[0];
                 DnsAnswer<TlsaRecord> expandedAnswer = await GetTlsaAsync(TlsaName(expanded), cancellationToken);
-                if (!expandedAnswer.IsUsable || (expandedAnswer.Records.Count > 0 && expandedAnswer.Status == DnsSecStatus.Secure))
+                if (DaneApplicability.UseExpandedAnswer(expandedAnswer.IsUsable, expandedAnswer.Records.Count, expandedAnswer.Status))
                 {
                     chosen = expandedAnswer;
                     baseName = expanded;
@@ -282,26 +265,24 @@ public sealed class EvidenceGatherer
             chosen ??= await (originalTlsaTask ?? GetTlsaAsync(TlsaName(host), cancellationToken));
             tlsaStatus = chosen.Status;
             tlsaDnssec = DnssecEvidence.From(chosen);
-            if (!chosen.IsUsable)
+            switch (DaneApplicability.Interpret(chosen.IsUsable, chosen.Records.Count, chosen.Status))
             {
-                tlsaState = TlsaState.LookupFailed;
-                tlsaFailure = chosen.Failure ?? $"{chosen.Rcode}, {chosen.Status}";
-            }
-            else if (chosen.Records.Count == 0)
-            {
-                tlsaState = TlsaState.NoRecords;
-            }
-            else if (chosen.Status != DnsSecStatus.Secure)
-            {
-                // RFC 7672 §2.2: TLSA records that are not DNSSEC-validated are ignored.
-                tlsaState = TlsaState.NoRecords;
-                notes.Add($"TLSA records at {TlsaName(baseName)} are not DNSSEC-secure and are ignored.");
-            }
-            else
-            {
-                records = chosen.Records;
-                usability = DaneAuthenticator.ClassifyRecords(records);
-                tlsaState = usability.Any(r => r.Usable) ? TlsaState.Usable : TlsaState.UnusableOnly;
+                case TlsaAnswerMeaning.LookupFailed:
+                    tlsaState = TlsaState.LookupFailed;
+                    tlsaFailure = chosen.Failure ?? $"{chosen.Rcode}, {chosen.Status}";
+                    break;
+                case TlsaAnswerMeaning.NoRecords:
+                    tlsaState = TlsaState.NoRecords;
+                    break;
+                case TlsaAnswerMeaning.IgnoredInsecure:
+                    tlsaState = TlsaState.NoRecords;
+                    notes.Add($"TLSA records at {TlsaName(baseName)} are not DNSSEC-secure and are ignored.");
+                    break;
+                default:
+                    records = chosen.Records;
+                    usability = DaneAuthenticator.ClassifyRecords(records);
+                    tlsaState = usability.Any(r => r.Usable) ? TlsaState.Usable : TlsaState.UnusableOnly;
+                    break;
             }
         }
 
@@ -330,8 +311,8 @@ public sealed class EvidenceGatherer
             AddressFailure = addresses.Failure,
             AddressDnssec = DnssecEvidence.From(addresses),
             TlsaDnssec = tlsaDnssec,
-            DaneApplicable = daneApplicable,
-            DaneApplicability = applicability,
+            DaneApplicable = decision.Applies,
+            DaneApplicability = decision.Reason,
             Tlsa = tlsaState,
             TlsaBaseName = baseName,
             TlsaStatus = tlsaStatus,
