@@ -40,6 +40,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private readonly DnsResolverOptions _options;
     private readonly IReadOnlyList<IPEndPoint> _servers;
     private readonly LookupClient[] _udpAttempts = [];
+    private readonly TimeSpan[] _udpAttemptStarts = [];
     private readonly LookupClient? _tcpClient;
     private readonly TimeSpan _queryBudget;
     private readonly SharedWork<(string Name, QueryType Type), RawAnswer> _cache;
@@ -92,7 +93,16 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         {
             // DnsClient waits a whole attempt for a lost datagram: the attempts follow the wire
             // transport's short, growing schedule instead (docs/dns.md#query-budget), one client each.
-            _udpAttempts = [.. AttemptSchedule(_queryBudget).Select(t => new LookupClient(CreateClientOptions(tcpOnly: false, t)))];
+            // Attempt k starts after the first k intervals of the schedule and listens until the
+            // query's budget ends, so a late answer to an earlier attempt still counts.
+            IReadOnlyList<TimeSpan> intervals = AttemptSchedule(_queryBudget);
+            _udpAttemptStarts = new TimeSpan[intervals.Count];
+            for (int k = 1; k < intervals.Count; k++)
+            {
+                _udpAttemptStarts[k] = _udpAttemptStarts[k - 1] + intervals[k - 1];
+            }
+
+            _udpAttempts = [.. _udpAttemptStarts.Select(start => new LookupClient(CreateClientOptions(tcpOnly: false, _queryBudget - start)))];
             _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true, _options.Timeout));
         }
 
@@ -721,24 +731,65 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     }
 
     /// <summary>
-    /// The UDP attempts of one query, each with its own (growing) timeout; only a timeout moves on to
-    /// the next attempt. An answer to an earlier attempt that arrives later is lost with its socket:
-    /// DnsClient listens for one attempt at a time.
+    /// The UDP attempts of one query, overlapping: a new attempt starts on the short growing schedule
+    /// while the earlier ones keep listening (each until the query's budget ends), and the first answer
+    /// wins; the others are cancelled. Only timeouts let the other attempts go on: any other outcome
+    /// of an attempt (an answer, truncation, a malformed or mismatched reply) is the query's outcome.
     /// </summary>
     private async Task<IDnsQueryResponse> QueryUdpAttemptsAsync(NameServer[] target, string name, QueryType type, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new List<Task<IDnsQueryResponse>>(_udpAttempts.Length);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int next = 0;
+        Exception? lastTimeout = null;
+        try
         {
-            try
+            while (true)
             {
-                return await _udpAttempts[attempt].QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+                while (next < _udpAttempts.Length && clock.Elapsed >= _udpAttemptStarts[next])
+                {
+                    pending.Add(_udpAttempts[next++].QueryServerAsync(target, name, type, QueryClass.IN, attempts.Token));
+                }
+
+                if (pending.Count == 0)
+                {
+                    throw lastTimeout ?? new DnsResponseException(DnsResponseCode.ConnectionTimeout, "No attempt was made.");
+                }
+
+                Task wake = next < _udpAttempts.Length
+                    ? Task.Delay(Max(TimeSpan.Zero, _udpAttemptStarts[next] - clock.Elapsed), attempts.Token)
+                    : Task.Delay(System.Threading.Timeout.Infinite, attempts.Token);
+                Task done = await Task.WhenAny([.. pending, wake]).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (done == wake)
+                {
+                    continue;
+                }
+
+                var finished = (Task<IDnsQueryResponse>)done;
+                pending.Remove(finished);
+                try
+                {
+                    return await finished.ConfigureAwait(false);
+                }
+                catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && !cancellationToken.IsCancellationRequested)
+                {
+                    lastTimeout = ex; // this attempt is over; the others (and those to come) go on
+                }
             }
-            catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && attempt + 1 < _udpAttempts.Length && !cancellationToken.IsCancellationRequested)
+        }
+        finally
+        {
+            await attempts.CancelAsync().ConfigureAwait(false);
+            foreach (Task<IDnsQueryResponse> loser in pending)
             {
-                // Lost (or slow): ask again, sooner than a whole timeout.
+                _ = loser.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// With UseTcpFallback off, DnsClient 1.8.0 reports a truncated UDP answer (TC=1, or a short
