@@ -15,7 +15,7 @@ public enum MtaStsPolicySource
     /// <summary>Taken from the policy cache (unexpired).</summary>
     Cached,
 
-    /// <summary>Given as text to an offline check (Test-DaneCertificate -MtaStsPolicy), not discovered.</summary>
+    /// <summary>Given as text to an offline check (Test-DaneCertificate -MtaStsPolicy); never fetched.</summary>
     Given,
 }
 

@@ -254,10 +254,10 @@ public sealed record MtaStsStepEvidence
 
     public string? PolicyId { get; init; }
 
-    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, none, or given as text (Test-DaneCertificate).</summary>
+    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, given as text (Test-DaneCertificate), or none.</summary>
     public MtaSts.MtaStsPolicySource PolicySource { get; init; }
 
-    /// <summary>Fetched, Cached, None or Given (<see cref="PolicySource"/> as text).</summary>
+    /// <summary>Fetched, Cached, Given or None (<see cref="PolicySource"/> as text).</summary>
     public string Source => PolicySource.ToString();
 
     /// <summary>When the policy in effect was fetched (UTC): in this run, or when the cached copy was fetched.</summary>

@@ -14,12 +14,9 @@ public sealed partial class LayerTests(ITestOutputHelper output)
     /// <summary>
     /// Cycles the table admits for now, each with the reason; empty when the layering is clean.
     /// A pair listed here must still be in the table, and must still be a cycle (else the entry is stale).
+    /// None since the TXT tag-value lexer moved to Common/ (TlsRpt no longer borrows it from MtaSts).
     /// </summary>
-    private static readonly (string A, string B, string Why)[] KnownCycles =
-    [
-        // docs/architecture.md#layers: none now (the TXT tag-value lexer the TLS-RPT and MTA-STS
-        // record parsers share moved to Common/TagValueList.cs).
-    ];
+    private static readonly (string A, string B, string Why)[] KnownCycles = [];
 
     [GeneratedRegex(@"^\|\s*`(?<folder>[A-Za-z]+)/`\s*\|(?<uses>[^|]*)\|", RegexOptions.Multiline)]
     private static partial Regex LayerRow();
