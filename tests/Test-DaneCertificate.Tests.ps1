@@ -58,7 +58,10 @@ Describe 'Test-DaneCertificate against TLSA records' {
         $r.DanePassed | Should -BeTrue
         $r.MatchedDepth | Should -Be 0
         $r.StopsMatchingOn | Should -BeNullOrEmpty
-        $r.Reason | Should -Match 'does not expire by date'
+        # The verdict engine's own verdict under Mandatory (docs/verdicts.md#offline-check).
+        "$($r.DaneVerdict.Outcome)" | Should -Be 'Deliver'
+        "$($r.DaneVerdict.Security)" | Should -Be 'Dane'
+        $r.Reason | Should -Match 'DANE-authenticated'
     }
 
     It 'fails a wrong digest with 4.7.323 tlsa-invalid' {
@@ -98,7 +101,9 @@ Describe 'Test-DaneCertificate against TLSA records' {
         $r = Test-DaneCertificate $SelfPem -HostName mx.plan.test -TlsaRecord "1 1 1 $(Get-SpkiSha256 $SelfSigned)"
         $r.Passed | Should -BeFalse
         $r.Records[0].Usable | Should -BeFalse
-        $r.Reason | Should -Match 'no usable TLSA record'
+        $r.DaneStatusCode | Should -Be '4.7.323'
+        "$($r.DaneVerdict.Kind)" | Should -Be 'NoUsableTlsa'
+        $r.Reason | Should -Match 'only unusable TLSA records'
     }
 }
 
@@ -115,6 +120,15 @@ Describe 'Test-DaneCertificate against an MTA-STS policy' {
         $r.DanePassed | Should -BeNullOrEmpty
     }
 
+    It 'shows the parsed policy and says what the parser forgave' {
+        $r = Test-DaneCertificate $ChainPem -HostName mx.plan.test -MtaStsPolicy ($Policy + "max_age: 1`n") -TrustedRootCertificate $RootPem -WarningVariable warn -WarningAction SilentlyContinue
+        $r.MtaStsPolicy.Mode | Should -Be 'Enforce'
+        $r.MtaStsPolicy.MaxAgeSeconds | Should -Be 86400
+        $r.MtaStsPolicy.Mx | Should -Be 'mx.plan.test', '*.backup.plan.test'
+        @($warn) | Should -HaveCount 1
+        "$($warn[0])" | Should -BeLike "MTA-STS policy: The key 'max_age' appears more than once*"
+    }
+
     It 'fails an untrusted certificate with 4.7.5' {
         $r = Test-DaneCertificate $ChainPem -HostName mx.plan.test -MtaStsPolicy $Policy
         $r.MtaStsStatusCode | Should -Be '4.7.5'
@@ -129,7 +143,11 @@ Describe 'Test-DaneCertificate against an MTA-STS policy' {
     It 'does not fail a testing policy' {
         $r = Test-DaneCertificate $ChainPem -HostName mx.other.test -MtaStsPolicy ($Policy -replace 'enforce', 'testing') -TrustedRootCertificate $RootPem
         $r.MtaStsPassed | Should -BeFalse
+        $r.MtaStsStatusCode | Should -Be '4.4.8'
         $r.Passed | Should -BeTrue
+        "$($r.MtaStsVerdict.Outcome)" | Should -Be 'Deliver'
+        $r.MtaStsEnforceVerdict.StatusCode | Should -Be '4.4.8'
+        $r.Reason | Should -Match 'testing mode'
     }
 }
 

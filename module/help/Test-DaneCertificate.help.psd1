@@ -1,11 +1,11 @@
 @{
     Synopsis     = 'Checks a certificate chain file against TLSA records and/or an MTA-STS policy, offline: a certificate or TLSA rollover checked before it happens.'
     Description  = @'
-Test-DaneCertificate applies the rules Test-OutboundTlsPolicy uses to a certificate chain you have in a file (PEM with one or more certificates, leaf first, or DER) instead of one served by a live server, with no network at all.
+Test-DaneCertificate applies the rules Test-OutboundTlsPolicy uses to a certificate chain you have in a file (PEM with one or more certificates, leaf first, or DER) instead of one served by a live server, with no network at all. The chain, the records and the policy become the evidence of one MX host that served that chain, and the dry run's own verdict engine judges it: the result carries those verdicts (DaneVerdict, MtaStsVerdict, and for a testing policy MtaStsEnforceVerdict), and every other property is read from them.
 
-With -TlsaRecord it checks the chain as SMTP DANE (RFC 7672) would: which records are usable, digest agility, DANE-EE and DANE-TA matching, the DANE-TA name check against -HostName (and -RecipientDomain), and dates for DANE-TA at -AsOf. A failure gives the Exchange Online code a Mandatory connector would queue with (4.7.322, 4.7.323 or 4.7.325); StopsMatchingOn says when a DANE-TA match ends.
+With -TlsaRecord it checks the chain as SMTP DANE (RFC 7672) would under TlsValidationMode Mandatory, taking the records as a DNSSEC-secure TLSA RRset of -HostName: which records are usable, digest agility, DANE-EE and DANE-TA matching, the DANE-TA name check against -HostName (and -RecipientDomain), and dates for DANE-TA at -AsOf. A failure gives the Exchange Online code a Mandatory connector would queue with (4.7.322, 4.7.323 or 4.7.325); StopsMatchingOn says when a DANE-TA match ends.
 
-With -MtaStsPolicy it checks the chain as an MTA-STS enforce policy would: -HostName must match one of the policy's mx patterns (else 4.4.8) and the chain must be WebPKI-valid for -HostName itself (else 4.7.5).
+With -MtaStsPolicy it checks the chain as the policy would under MtaStsMode Opportunistic with DANE off: -HostName must match one of the policy's mx patterns (else 4.4.8) and the chain must be WebPKI-valid for -HostName itself (else 4.7.5). A testing policy is also judged as if it were enforce: MtaStsPassed and MtaStsStatusCode say what enforce would do, while Passed follows the policy as given (testing never queues).
 
 Typical uses: publish the TLSA record for a new key before deploying its certificate, and check both the old and the new certificate against the planned TLSA set; check that a renewed certificate still matches a 2 1 1 record of the issuing CA; see what breaks on the day a certificate expires with -AsOf.
 '@
@@ -37,7 +37,7 @@ Typical uses: publish the TLSA record for a new key before deploying its certifi
         @{ Type = 'System.String'; Description = 'A certificate file path, bound by the property names CertificatePath, Path or FullName (for example from Get-ChildItem).' }
     )
     Outputs      = @(
-        @{ Type = 'DaneMtaSts.Engine.Policy.CertificatePlanResult'; Description = 'Passed, DanePassed, DaneStatusCode, MatchedRecord, MatchedDepth, StopsMatchingOn, per-record results, MtaStsPassed, MtaStsStatusCode, the WebPKI result, the chain and a Reason.' }
+        @{ Type = 'DaneMtaSts.Engine.Run.CertificatePlanResult'; Description = 'Passed, DanePassed, DaneStatusCode, MatchedRecord, MatchedDepth, StopsMatchingOn, per-record results, MtaStsPassed, MtaStsStatusCode, the WebPKI result, the chain and a Reason, all read from the verdicts it carries: DaneVerdict, MtaStsVerdict, MtaStsEnforceVerdict, Verdicts (the verdict objects Test-OutboundTlsPolicy returns) and their Warnings.' }
         @{ Type = 'System.Boolean'; Description = 'With -Quiet.' }
     )
     Notes        = 'Errors (FullyQualifiedErrorId prefix): CertificateFileNotFound, InvalidCertificateFile, InvalidTlsaRecord, InvalidMtaStsPolicy, InvalidDomainName, NothingToCheck (all non-terminating, per input).'

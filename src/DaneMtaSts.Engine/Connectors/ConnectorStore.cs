@@ -5,7 +5,7 @@ namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>
 /// The store: one JSON file holding the connectors (the MTA-STS policy cache has its own file
-/// beside it, <see cref="MtaSts.MtaStsPolicyCacheFile"/>).
+/// beside it, <see cref="MtaStsPolicyCacheFile"/>).
 /// Reads take no lock: every write replaces the file atomically (a temporary file in the same
 /// folder, then a rename over the old one), so a reader sees the old or the new document, never half
 /// of one. Every change is read-modify-write while holding an exclusive lock on a separate lock file,

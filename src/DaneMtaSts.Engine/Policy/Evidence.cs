@@ -123,6 +123,12 @@ public sealed record AddressEvidence
 
     public required SmtpProbeStage Stage { get; init; }
 
+    /// <summary>
+    /// Set when no probe served the chain: where it came from (Test-DaneCertificate: the file). The
+    /// address is then unspecified, and the verdict's sentences name the host alone.
+    /// </summary>
+    public string? OfflineSource { get; init; }
+
     public bool Connected { get; init; }
 
     public string? Banner { get; init; }
@@ -248,8 +254,14 @@ public sealed record MtaStsStepEvidence
 
     public string? PolicyId { get; init; }
 
-    /// <summary>Fetched, Cached or None.</summary>
-    public string Source { get; init; } = "None";
+    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, given as text (Test-DaneCertificate), or none.</summary>
+    public MtaSts.MtaStsPolicySource PolicySource { get; init; }
+
+    /// <summary>Fetched, Cached, Given or None (<see cref="PolicySource"/> as text).</summary>
+    public string Source => PolicySource.ToString();
+
+    /// <summary>When the policy in effect was fetched (UTC): in this run, or when the cached copy was fetched.</summary>
+    public DateTime? PolicyFetchedUtc { get; init; }
 
     public string? TxtRecord { get; init; }
 

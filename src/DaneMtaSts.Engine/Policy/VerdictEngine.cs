@@ -250,7 +250,7 @@ public static class VerdictEngine
         {
             Domain = ev.Domain,
             Host = host?.Name,
-            Address = address?.Address.ToString(),
+            Address = address is { OfflineSource: null } ? address.Address.ToString() : null,
         };
 
         /// <summary>
@@ -407,7 +407,8 @@ public static class VerdictEngine
 
         private HostVerdict JudgeAddress(HostEvidence host, AddressEvidence a, bool requireDane, bool requireTls, bool stsEnforce, string daneNote)
         {
-            string at = $"{host.Name} [{a.Address}]";
+            string at = a.OfflineSource is null ? $"{host.Name} [{a.Address}]" : host.Name;
+            string over = a.TlsProtocol is null ? "" : $" over {a.TlsProtocol}";
             FailureFacts facts = Facts(host, a) with { Detail = a.ProbeFailure };
             if (a.Stage == SmtpProbeStage.Skipped)
             {
@@ -462,7 +463,7 @@ public static class VerdictEngine
 
                 security = TransportSecurity.Dane;
                 reason = string.Create(CultureInfo.InvariantCulture,
-                    $"{at} is DANE-authenticated: TLSA {dane.MatchedRecord} matched the certificate at depth {dane.MatchedDepth}{(dane.MatchedName is null ? "" : $" (name {dane.MatchedName})")} over {a.TlsProtocol}.");
+                    $"{at} is DANE-authenticated: TLSA {dane.MatchedRecord} matched the certificate at depth {dane.MatchedDepth}{(dane.MatchedName is null ? "" : $" (name {dane.MatchedName})")}{over}.");
             }
             else if (stsEnforce)
             {
@@ -478,12 +479,12 @@ public static class VerdictEngine
                 }
 
                 security = TransportSecurity.MtaSts;
-                reason = $"{at} matches the MTA-STS enforce policy of {ev.Domain} (id {ev.MtaSts.PolicyId}, {ev.MtaSts.Source.ToLowerInvariant()}) and presents a certificate valid for {host.Name} over {a.TlsProtocol}.";
+                reason = $"{at} matches the MTA-STS enforce policy of {ev.Domain} ({(ev.MtaSts.PolicyId is { } id ? $"id {id}, " : "")}{ev.MtaSts.Source.ToLowerInvariant()}) and presents a certificate valid for {host.Name}{over}.";
             }
             else if (tls)
             {
                 security = TransportSecurity.Tls;
-                reason = $"{at} offers STARTTLS ({a.TlsProtocol}); the certificate is not authenticated.";
+                reason = a.TlsProtocol is null ? $"{at} offers STARTTLS; the certificate is not authenticated." : $"{at} offers STARTTLS ({a.TlsProtocol}); the certificate is not authenticated.";
             }
             else
             {
@@ -598,7 +599,7 @@ public static class VerdictEngine
                 Kind = kind,
                 Security = outcome == Outcome.Deliver ? security : null,
                 MxHost = mxHost,
-                Reason = reason,
+                Reason = VerdictText.WithPolicySource(reason, policyType, ev.MtaSts),
                 Evidence = ev,
                 Hosts = new ReadableList<HostVerdict>(hosts),
                 Warnings = new ReadableList<string>(_warnings.Distinct(StringComparer.Ordinal)),

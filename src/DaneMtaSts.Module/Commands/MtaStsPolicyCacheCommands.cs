@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DaneMtaSts.Engine;
+using DaneMtaSts.Engine.Connectors;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Module.Infrastructure;
 

@@ -3,15 +3,15 @@ using DaneMtaSts.Engine;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.MtaSts;
 using DaneMtaSts.Engine.Pkix;
-using DaneMtaSts.Engine.Policy;
+using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Module.Infrastructure;
 
 namespace DaneMtaSts.Module.Commands;
 
 /// <summary>
 /// Test-DaneCertificate: judges a certificate chain file against TLSA records and/or an MTA-STS
-/// policy with the dry run's own rules, offline — to check a certificate or TLSA rollover before it
-/// happens.
+/// policy offline, by the dry run's own verdict engine over one-host evidence (CertificatePlanCheck),
+/// to check a certificate or TLSA rollover before it happens.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "DaneCertificate")]
 [OutputType(typeof(CertificatePlanResult))]
@@ -58,7 +58,13 @@ public sealed class TestDaneCertificateCommand : PSCmdlet
             MtaStsPolicy? policy = null;
             if (MtaStsPolicy is not null && !Engine.MtaSts.MtaStsPolicy.TryParse(MtaStsPolicy, out policy, out string? error))
             {
-                throw new EngineException("InvalidMtaStsPolicy", EngineErrorKind.InvalidArgument, $"The MTA-STS policy does not parse: {error}", MtaStsPolicy);
+                throw new EngineException("InvalidMtaStsPolicy", EngineErrorKind.InvalidArgument, $"The MTA-STS policy does not parse: {error} (ConvertFrom-MtaStsPolicy shows the parser's warnings too.)", MtaStsPolicy);
+            }
+
+            // What the parser forgave, as warnings; the parsed policy is the result's MtaStsPolicy.
+            foreach (string warning in policy?.Warnings ?? [])
+            {
+                WriteWarning($"MTA-STS policy: {warning}");
             }
 
             PkixTrust trust = TrustedRootCertificate is { Length: > 0 }

@@ -544,7 +544,7 @@ public sealed class DnsResolverTests : IDisposable
         using var second = TestDnsServer.Start();
         _server.Fault("example.test", DnsType.Mx, TestDnsFault.Refused);
         second.Answer("example.test", DnsType.Mx, true, TestDnsRecord.Mx("example.test", 10, "mx.example.test"));
-        using var dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint, second.EndPoint], Timeout = TimeSpan.FromSeconds(3) });
+        using var dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint, second.EndPoint], Timeout = TestTimeouts.Success });
 
         DnsAnswer<MxRecordData> answer = await dns.QueryMxAsync("example.test", CancellationToken.None);
 
@@ -558,7 +558,7 @@ public sealed class DnsResolverTests : IDisposable
         using var second = TestDnsServer.Start();
         _server.NxDomain("example.test", DnsType.Mx, true);
         second.Answer("example.test", DnsType.Mx, true, TestDnsRecord.Mx("example.test", 10, "mx.example.test"));
-        using var dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint, second.EndPoint], Timeout = TimeSpan.FromSeconds(3) });
+        using var dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint, second.EndPoint], Timeout = TestTimeouts.Success });
 
         DnsAnswer<MxRecordData> answer = await dns.QueryMxAsync("example.test", CancellationToken.None);
 

@@ -20,7 +20,7 @@ public sealed class DnssecChoiceTests : IDisposable
     public void Dispose() => _server.Dispose();
 
     private DnsResolver NewResolver(DnssecValidationMode mode) =>
-        new(new DnsResolverOptions { Servers = [_server.EndPoint], Timeout = TimeSpan.FromSeconds(3), Retries = 1, DnssecValidation = mode });
+        new(new DnsResolverOptions { Servers = [_server.EndPoint], Timeout = TestTimeouts.Success, Retries = 1, DnssecValidation = mode });
 
     private void ScriptMx(bool rootValidates)
     {

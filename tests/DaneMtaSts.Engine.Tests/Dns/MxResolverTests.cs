@@ -10,7 +10,7 @@ public sealed class MxResolverTests : IDisposable
 
     public MxResolverTests()
     {
-        _dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint], Timeout = TimeSpan.FromSeconds(3) });
+        _dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint], Timeout = TestTimeouts.Success });
     }
 
     public void Dispose()

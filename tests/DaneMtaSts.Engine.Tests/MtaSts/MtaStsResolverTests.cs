@@ -34,7 +34,7 @@ public sealed class MtaStsResolverTests : IAsyncDisposable
         {
             Port = _server.Port,
             Trust = new PkixTrust { ExtraRoots = [_root], UseSystemRoots = false },
-            Timeout = TimeSpan.FromSeconds(5),
+            Timeout = TestTimeouts.Success,
         });
     }
 

@@ -24,7 +24,8 @@ namespace DaneMtaSts.Engine.Tests.Policy;
 /// </remarks>
 internal sealed class GathererLab : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>A success path never reaches it (TestTimeouts.Success); fault labs that wait for a timeout set TestTimeouts.Fault.</summary>
+    public static readonly TimeSpan DefaultTimeout = TestTimeouts.Success;
 
     private static readonly Lazy<(X509Certificate2 Root, X509Certificate2 Intermediate, string RootFile)> SharedPki = new(() =>
     {

@@ -16,9 +16,9 @@ public sealed partial class SmtpProberScriptedTests
     {
         Port = port,
         EhloName = "probe.danemtasts.test",
-        ConnectTimeout = TimeSpan.FromSeconds(3),
-        CommandTimeout = TimeSpan.FromSeconds(3),
-        HandshakeTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TestTimeouts.Success,
+        CommandTimeout = TestTimeouts.Success,
+        HandshakeTimeout = TestTimeouts.Success,
         Counters = counters,
     };
 

@@ -24,9 +24,9 @@ public sealed class SmtpSessionTests
     {
         Port = port,
         EhloName = "sender.danemtasts.test",
-        ConnectTimeout = TimeSpan.FromSeconds(3),
-        CommandTimeout = TimeSpan.FromSeconds(3),
-        HandshakeTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TestTimeouts.Success,
+        CommandTimeout = TestTimeouts.Success,
+        HandshakeTimeout = TestTimeouts.Success,
         Counters = counters,
     };
 

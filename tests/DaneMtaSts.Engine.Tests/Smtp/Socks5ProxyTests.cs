@@ -17,9 +17,9 @@ public sealed class Socks5ProxyTests
     {
         Port = port,
         EhloName = "probe.danemtasts.test",
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        CommandTimeout = TimeSpan.FromSeconds(3),
-        HandshakeTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TestTimeouts.Success,
+        CommandTimeout = TestTimeouts.Success,
+        HandshakeTimeout = TestTimeouts.Success,
         Counters = counters,
         Proxy = Socks5Proxy.Parse(proxy.Uri, credential),
     };
@@ -95,7 +95,7 @@ public sealed class Socks5ProxyTests
     [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5", true)]
     [InlineData(Socks5Behaviour.BadAddressType, "address type 9", true)]
     [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection", true)]
-    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 2 s", true)]
+    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 3 s", true)]
     // docs/smtp.md#proxy-first-byte: ssh -D answers CONNECT with success before its far side has
     // connected; nothing shows port 25 was reached until the target's first byte, so this is a
     // connect failure (whose fault the verdict decides), not the proxy's and not a banner failure.
@@ -106,7 +106,9 @@ public sealed class Socks5ProxyTests
         await using var proxy = TestSocks5Server.Start(behaviour);
         var counters = new SmtpCounters();
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, counters), CancellationToken.None);
+        // A stalled proxy is a fault that waits for the timeout: a short one (TestTimeouts.Fault).
+        SmtpProbeOptions options = Options(proxy, 25, counters) with { ConnectTimeout = TestTimeouts.Fault, CommandTimeout = TestTimeouts.Fault };
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", options, CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
         Assert.Equal(proxyFault, result.ProxyFailed);
@@ -122,7 +124,9 @@ public sealed class Socks5ProxyTests
     {
         await using var proxy = TestSocks5Server.Start(Socks5Behaviour.StallConnect);
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, new SmtpCounters()), CancellationToken.None);
+        // The stall waits for the connect timeout: the short fault one.
+        SmtpProbeOptions options = Options(proxy, 25, new SmtpCounters()) with { ConnectTimeout = TestTimeouts.Fault };
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", options, CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
         Assert.False(result.ProxyFailed);
@@ -183,7 +187,8 @@ public sealed class Socks5ProxyTests
     [Fact]
     public async Task Verdicts_through_a_working_proxy_equal_the_direct_ones_and_a_failing_proxy_is_indeterminate()
     {
-        await using GathererLab lab = ProxiedDomain();
+        // One of the proxies stalls: the lab's timeout is the short fault timeout.
+        await using GathererLab lab = ProxiedDomain(TestTimeouts.Fault);
         await using var proxy = TestSocks5Server.Start();
         await using var stalled = TestSocks5Server.Start(Socks5Behaviour.StallGreeting);
 
@@ -201,9 +206,9 @@ public sealed class Socks5ProxyTests
     }
 
     // proxied.test: one DNSSEC-signed MX host with a DANE-EE record matching what it serves.
-    private static GathererLab ProxiedDomain()
+    private static GathererLab ProxiedDomain(TimeSpan? timeout = null)
     {
-        var lab = new GathererLab();
+        var lab = timeout is { } t ? new GathererLab { Timeout = t } : new GathererLab();
         const string Host = "mx.proxied.test";
         var leaf = GathererLab.Leaf(Host);
         lab.Host(Host, GathererLab.GoodSmtp(leaf));

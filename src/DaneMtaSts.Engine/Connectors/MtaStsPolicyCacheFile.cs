@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using DaneMtaSts.Engine.Connectors;
+using DaneMtaSts.Engine.MtaSts;
 
-namespace DaneMtaSts.Engine.MtaSts;
+namespace DaneMtaSts.Engine.Connectors;
 
 /// <summary>The MTA-STS policy cache file as one JSON document.</summary>
 public sealed class MtaStsPolicyCacheDocument
