@@ -129,7 +129,7 @@ public sealed class QueryBudgetTests : IDisposable
         _server.Set("late.budget.test", DnsType.Mx, new TestDnsEntry
         {
             Authenticated = true,
-            Delay = TimeSpan.FromMilliseconds(700),
+            Delay = TimeSpan.FromMilliseconds(1500), // re-sends due at 200, 600 and 1400 ms
             AnswerFirstOnly = true,
             Answers = [TestDnsRecord.Mx("late.budget.test", 10, "mx.late.budget.test")],
         });
