@@ -15,6 +15,11 @@ public sealed class SessionProbeSource : ISmtpProbeSource, IAsyncDisposable
     private readonly SmtpProbeOptions _options;
     private readonly SharedWork<string, SmtpSession> _sessions = new(StringComparer.Ordinal); // unbounded: each is an open connection, closed at the end
 
+    // Every session opened, whether or not the cache still holds it: one whose opening completed
+    // after all its callers had cancelled is no longer in _sessions, and must still be closed.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<SmtpSession> _opened = new();
+    private volatile bool _disposed;
+
     public SessionProbeSource(SmtpProbeOptions options)
     {
         _options = options;
@@ -23,7 +28,17 @@ public sealed class SessionProbeSource : ISmtpProbeSource, IAsyncDisposable
     public async Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
     {
         SmtpSession session = await _sessions.GetAsync(Key(address, hostName, sni),
-            (_, ct) => SmtpSession.OpenAsync(address, hostName, sni, _options, requireTls: false, ct), cancellationToken);
+            async (_, ct) =>
+            {
+                SmtpSession opened = await SmtpSession.OpenAsync(address, hostName, sni, _options, requireTls: false, ct);
+                _opened.Enqueue(opened);
+                if (_disposed)
+                {
+                    await CloseOpenedAsync(); // opened after the end of the call: closed at once
+                }
+
+                return opened;
+            }, cancellationToken);
         return session.Probe;
     }
 
@@ -36,11 +51,16 @@ public sealed class SessionProbeSource : ISmtpProbeSource, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (SmtpSession session in _sessions.CompletedValues())
+        _disposed = true;
+        _sessions.Clear();
+        await CloseOpenedAsync();
+    }
+
+    private async Task CloseOpenedAsync()
+    {
+        while (_opened.TryDequeue(out SmtpSession? session))
         {
             await session.DisposeAsync();
         }
-
-        _sessions.Clear();
     }
 }
