@@ -98,12 +98,7 @@ Describe 'Validate-OutboundConnector in the lab' -Tag Lab {
         $r.MxHost | Should -Be 'mx.dane-ee-good.test'
         $r.ServerReply | Should -Match '^250'
         $r.MessageId | Should -Not -BeNullOrEmpty
-        $messages = $null
-        foreach ($i in 1..50) {
-            $messages = @(Get-LabMaildirMessage -Domain 'dane-ee-good.test' -Since $since | Where-Object { $_.Text -match [regex]::Escape($r.MessageId) })
-            if ($messages.Count -gt 0) { break }
-            Start-Sleep -Milliseconds 200
-        }
+        $messages = @(Wait-LabMaildirMessage -Domain 'dane-ee-good.test' -Since $since -Text $r.MessageId)
         $messages.Count | Should -Be 1
         $messages[0].Text | Should -Match 'DaneMtaSts test message via connector Lab Mandatory'
     }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the lab's real servers (BIND, Unbound, Postfix, nginx, dnsdist, ldns tools) and the headless
-# browser the report test renders with (Chromium) when any is missing.
+# browser the report test renders with (Chromium), microsocks and iptables (the port-25 block and
+# its SOCKS5 proxy) when any is missing.
 # Needs root; a no-op when everything is already there.
 set -euo pipefail
 need=()
-for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl chromium:chromium dnsdist:dnsdist; do
+for pair in named:bind9 dig:bind9-dnsutils unbound:unbound postfix:postfix nginx:nginx-light ldns-signzone:ldnsutils posttls-finger:postfix ip:iproute2 openssl:openssl curl:curl chromium:chromium dnsdist:dnsdist microsocks:microsocks iptables:iptables setpriv:util-linux; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

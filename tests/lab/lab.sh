@@ -141,6 +141,71 @@ wait_for() {
 
 tcp_open() { (exec 9<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# The SOCKS5 proxies (microsocks) and the switchable port-25 block. The proxies run as a dedicated
+# user that exists only inside this mount namespace (copies of /etc/passwd and /etc/group with one
+# more entry are bind-mounted over the originals), so nothing on the host changes. Every outbound
+# TCP connection to port 25 (IPv4 and IPv6) passes the chain LAB_PORT25_CHAIN, empty at start:
+# Set-LabPort25Block (LabHelpers.psm1) fills it with an owner-matched REJECT or DROP that spares
+# the proxy user only. See README.md "Port 25 blocked, and a SOCKS5 proxy".
+LAB_SOCKS_USER=danemtasts-socks
+LAB_SOCKS_ADDR=127.0.1.60        # microsocks, no authentication
+LAB_SOCKS_AUTH_ADDR=127.0.1.61   # microsocks with username/password (RFC 1929)
+LAB_SOCKS_PORT=1080
+LAB_PORT25_CHAIN=DANEMTASTS-PORT25
+LAB_PORT25_READY=0
+
+# A free uid/gid (no passwd or group entry on this machine) for the proxy user.
+free_id() {
+    local id=64525
+    while getent passwd "$id" >/dev/null 2>&1 || getent group "$id" >/dev/null 2>&1; do id=$((id + 1)); done
+    echo "$id"
+}
+
+# bind_copy <file> <copy>: the copy replaces the file inside this mount namespace only.
+bind_copy() {
+    local target
+    target=$(readlink -f "$1")
+    chmod 644 "$2"
+    mount --bind "$2" "$target"
+}
+
+start_proxies() {
+    local id
+    if getent passwd "$LAB_SOCKS_USER" >/dev/null 2>&1; then
+        id=$(id -u "$LAB_SOCKS_USER")
+    else
+        id=$(free_id)
+        cp /etc/passwd "$RUN/passwd"
+        cp /etc/group "$RUN/group"
+        echo "$LAB_SOCKS_USER:x:$id:$id:DaneMtaSts lab SOCKS5 proxy:/nonexistent:/usr/sbin/nologin" >>"$RUN/passwd"
+        echo "$LAB_SOCKS_USER:x:$id:" >>"$RUN/group"
+        bind_copy /etc/passwd "$RUN/passwd"
+        bind_copy /etc/group "$RUN/group"
+    fi
+    LAB_SOCKS_UID=$id
+    LAB_SOCKS_USERNAME=lab
+    LAB_SOCKS_PASSWORD=$(openssl rand -hex 12)
+    ip addr add "$LAB_SOCKS_ADDR/32" dev lo
+    ip addr add "$LAB_SOCKS_AUTH_ADDR/32" dev lo
+    setpriv --reuid="$id" --regid="$id" --clear-groups --inh-caps=-all \
+        microsocks -i "$LAB_SOCKS_ADDR" -p "$LAB_SOCKS_PORT" >"$RUN/logs/microsocks.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+    setpriv --reuid="$id" --regid="$id" --clear-groups --inh-caps=-all \
+        microsocks -i "$LAB_SOCKS_AUTH_ADDR" -p "$LAB_SOCKS_PORT" -u "$LAB_SOCKS_USERNAME" -P "$LAB_SOCKS_PASSWORD" >"$RUN/logs/microsocks-auth.out" 2>&1 &
+    DAEMON_PIDS+=($!)
+
+    # The chain every outbound connection to port 25 passes; empty = no block. Without a working
+    # iptables (no nf_tables/xt_owner in this kernel) the lab still runs and the port-25 tests say why.
+    local tables ok=1
+    for tables in iptables ip6tables; do
+        { "$tables" -w -N "$LAB_PORT25_CHAIN" &&
+            "$tables" -w -A OUTPUT -p tcp --dport 25 -j "$LAB_PORT25_CHAIN" &&
+            "$tables" -w -A "$LAB_PORT25_CHAIN" -m owner ! --uid-owner "$LAB_SOCKS_USER" -j RETURN &&
+            "$tables" -w -F "$LAB_PORT25_CHAIN"; } >>"$RUN/logs/iptables.out" 2>&1 || ok=0
+    done
+    if [ "$ok" = 1 ]; then LAB_PORT25_READY=1; else log "iptables with the owner match does not work here (see logs/iptables.out): no port-25 block"; fi
+}
+
 inner() {
     RUN=$1
     shift
@@ -163,6 +228,7 @@ inner() {
     mount --bind "$RUN/resolv.conf" "$resolv"
 
     mkdir -p "$RUN/logs"
+    start_proxies
     named -f -c "$RUN/dns/named.conf" >"$RUN/logs/named.out" 2>&1 &
     DAEMON_PIDS+=($!)
     unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/logs/unbound.out" 2>&1 &
@@ -191,6 +257,8 @@ inner() {
     [ "$ok" = 1 ] && { wait_for "dnsdist (DoH)" 10 tcp_open "$LAB_DOH_ADDR" 443 || ok=0; }
     [ "$ok" = 1 ] && { wait_for "Postfix" 10 tcp_open "$LAB_FIRST_SMTP_ADDR" 25 || ok=0; }
     [ "$ok" = 1 ] && { wait_for "nginx" 10 tcp_open "$LAB_FIRST_HTTPS_ADDR" 443 || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "microsocks" 10 tcp_open "$LAB_SOCKS_ADDR" "$LAB_SOCKS_PORT" || ok=0; }
+    [ "$ok" = 1 ] && { wait_for "microsocks (auth)" 10 tcp_open "$LAB_SOCKS_AUTH_ADDR" "$LAB_SOCKS_PORT" || ok=0; }
     if [ "$ok" != 1 ]; then
         tail -n 20 "$RUN"/logs/*.out "$RUN"/logs/*.log 2>/dev/null >&2 || true
         stop_daemons
@@ -212,6 +280,15 @@ inner() {
     export DANEMTASTS_LAB_DNS_STRIPPING="$LAB_STRIP_ADDR"
     export DANEMTASTS_LAB_DOH="$LAB_DOH_URL"
     export DANEMTASTS_LAB_TRUST_ANCHORS="$RUN/trust-anchors.txt"
+    export DANEMTASTS_LAB_SOCKS="socks5://$LAB_SOCKS_ADDR:$LAB_SOCKS_PORT"
+    export DANEMTASTS_LAB_SOCKS_AUTH="socks5://$LAB_SOCKS_AUTH_ADDR:$LAB_SOCKS_PORT"
+    export DANEMTASTS_LAB_SOCKS_USERNAME="$LAB_SOCKS_USERNAME"
+    export DANEMTASTS_LAB_SOCKS_PASSWORD="$LAB_SOCKS_PASSWORD"
+    export DANEMTASTS_LAB_SOCKS_USER="$LAB_SOCKS_USER"
+    export DANEMTASTS_LAB_SOCKS_UID="$LAB_SOCKS_UID"
+    if [ "$LAB_PORT25_READY" = 1 ]; then export DANEMTASTS_LAB_PORT25_CHAIN="$LAB_PORT25_CHAIN"; fi
+    export DANEMTASTS_LAB_POSTFIX_LOG="$RUN/logs/postfix.log"
+    export DANEMTASTS_LAB_SENTINEL_SMTP="$LAB_FIRST_SMTP_ADDR"
     if [ -n "${DANEMTASTS_LAB_BENCH:-}" ]; then
         export DANEMTASTS_LAB_BENCH_DIR="$RUN/bench"
         export DANEMTASTS_LAB_UNBOUND_CONF="$RUN/unbound/unbound.conf"

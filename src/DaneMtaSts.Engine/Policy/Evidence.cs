@@ -127,7 +127,7 @@ public sealed record AddressEvidence
     /// Set when no probe served the chain: where it came from (Test-DaneCertificate: the file). The
     /// address is then unspecified, and the verdict's sentences name the host alone.
     /// </summary>
-    public string? ChainSource { get; init; }
+    public string? OfflineSource { get; init; }
 
     public bool Connected { get; init; }
 
@@ -152,6 +152,9 @@ public sealed record AddressEvidence
 
     /// <summary>The served chain, summarised (leaf first, as served).</summary>
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
+
+    /// <summary>Where the served chain was read: the recorded Certificate message or the platform's callback (docs/smtp.md#served-chain).</summary>
+    public ServedChainSource ChainSource { get; init; }
 
     /// <summary>DANE authentication of the served chain (null when the host has no usable TLSA or no TLS).</summary>
     public DaneResult? Dane { get; init; }

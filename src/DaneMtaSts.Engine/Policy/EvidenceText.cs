@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DaneMtaSts.Engine.Dane;
+using DaneMtaSts.Engine.Smtp;
 
 namespace DaneMtaSts.Engine.Policy;
 
@@ -57,6 +58,13 @@ public static class EvidenceText
             {
                 string tls = a.TlsEstablished ? $"{a.TlsProtocol} {a.CipherSuite}" : a.StartTlsOffered ? "STARTTLS failed" : a.Connected ? "no STARTTLS" : "not connected";
                 Line(1, $"{a.Address}: {a.Stage}, {tls}{(a.Sni is null ? "" : ", SNI " + a.Sni)}{(a.ProbeFailure is null ? "" : " - " + a.ProbeFailure)}");
+                if (a.Chain.Count > 0)
+                {
+                    Line(2, a.ChainSource == ServedChainSource.HandshakeRecord
+                        ? "served chain, as recorded from the Certificate message:"
+                        : "served chain, as the platform's TLS callback reported it (the Certificate message is encrypted):");
+                }
+
                 foreach (var c in a.Chain)
                 {
                     Line(2, c.ToString());

@@ -250,7 +250,7 @@ public static class VerdictEngine
         {
             Domain = ev.Domain,
             Host = host?.Name,
-            Address = address is { ChainSource: null } ? address.Address.ToString() : null,
+            Address = address is { OfflineSource: null } ? address.Address.ToString() : null,
         };
 
         /// <summary>
@@ -407,7 +407,7 @@ public static class VerdictEngine
 
         private HostVerdict JudgeAddress(HostEvidence host, AddressEvidence a, bool requireDane, bool requireTls, bool stsEnforce, string daneNote)
         {
-            string at = a.ChainSource is null ? $"{host.Name} [{a.Address}]" : host.Name;
+            string at = a.OfflineSource is null ? $"{host.Name} [{a.Address}]" : host.Name;
             string over = a.TlsProtocol is null ? "" : $" over {a.TlsProtocol}";
             FailureFacts facts = Facts(host, a) with { Detail = a.ProbeFailure };
             if (a.Stage == SmtpProbeStage.Skipped)

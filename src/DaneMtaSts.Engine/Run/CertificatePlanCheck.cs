@@ -200,7 +200,7 @@ public static class CertificatePlanCheck
         var address = new AddressEvidence
         {
             Address = IPAddress.IPv6None,
-            ChainSource = input.Source ?? "the certificate file",
+            OfflineSource = input.Source ?? "the certificate file",
             Stage = SmtpProbeStage.Completed,
             Connected = true,
             StartTlsOffered = true,

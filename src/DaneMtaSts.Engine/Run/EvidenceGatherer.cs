@@ -359,6 +359,7 @@ public sealed class EvidenceGatherer
             PermanentSmtpFailure = probe.PermanentSmtpFailure,
             ProxyFailed = probe.ProxyFailed,
             Chain = CertificateSummaries.Create(chain),
+            ChainSource = probe.ServedChainSource,
             Dane = dane,
             Pkix = pkix,
             TlsDomainPkix = tlsDomainPkix,

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MailKit;
@@ -12,35 +13,62 @@ using MailKit.Security;
 namespace DaneMtaSts.Engine.Smtp;
 
 /// <summary>
-/// The one implementation of "connect to an address, read the banner, EHLO, STARTTLS, handshake,
-/// capture everything" shared by <see cref="SmtpProber"/> (which then quits) and
-/// <see cref="SmtpSession"/> (which keeps the TLS session to send a message over it).
+/// The probe driver (docs/smtp.md#probe-facts): connects the socket itself (directly or through the
+/// SOCKS5 proxy), reads the banner, says EHLO, STARTTLS when offered, hands the stream to
+/// <see cref="SslStream"/>, says EHLO again. Every fact of <see cref="Result"/> comes from the call
+/// that established it; the transcript is written alongside for people and never read back.
+/// Shared by <see cref="SmtpProber"/> (which then quits) and <see cref="SmtpSession"/> (which lets
+/// MailKit send a message over the same connection).
 /// </summary>
 internal sealed class SmtpConnection : IAsyncDisposable
 {
-    private readonly Socket socket;
-    private readonly Stopwatch stopwatch;
+    private readonly IPAddress address;
+    private readonly string hostName;
+    private readonly string? sni;
+    private readonly Stopwatch stopwatch = Stopwatch.StartNew();
+    private readonly SmtpTranscript transcript = new();
+    private Socket? socket;
+    private NetworkStream? network;
+    private SslStream? tls;
+    private Stream? live;
+    private SmtpReplyReader? reader;
+    private bool quitDue;
+    private bool failedReply;
     private bool disposed;
 
-    private SmtpConnection(Socket socket, ProbingSmtpClient client, SmtpConversation conversation, SmtpProbeOptions options, Stopwatch stopwatch)
+    // The facts, each set by the call that established it.
+    private bool connected;
+    private SmtpReply? banner;
+    private SmtpReply? ehlo;
+    private SmtpReply? startTlsReply;
+    private SmtpReply? ehloAfterTls;
+    private SmtpReply? lastReply;
+    private bool tlsEstablished;
+    private string? tlsProtocol;
+    private string? cipherSuite;
+    private IReadOnlyList<X509Certificate2> servedChain = [];
+    private ServedChainSource chainSource;
+
+    private ProbingSmtpClient? client;
+    private SmtpConversation? conversation;
+
+    private SmtpConnection(IPAddress address, string hostName, string? sni, SmtpProbeOptions options)
     {
-        this.socket = socket;
-        Client = client;
-        Conversation = conversation;
+        this.address = address;
+        this.hostName = hostName;
+        this.sni = string.IsNullOrEmpty(sni) ? null : sni;
         Options = options;
-        this.stopwatch = stopwatch;
     }
-
-    public ProbingSmtpClient Client { get; }
-
-    public SmtpConversation Conversation { get; }
 
     public SmtpProbeOptions Options { get; }
 
     public SmtpProbeResult Result { get; private set; } = null!;
 
+    /// <summary>The dialogue so far, for people.</summary>
+    public IReadOnlyList<string> Transcript => transcript.Lines;
+
     /// <summary>Connected and past EHLO (over TLS if it was offered and worked).</summary>
-    public bool IsOpen => !disposed && Client.IsConnected;
+    public bool IsOpen => !disposed && quitDue && Result.Stage == SmtpProbeStage.Completed && (client is null || client.IsConnected);
 
     /// <summary>
     /// Connects and probes. Returns an open connection when the dialogue got through; otherwise a
@@ -55,115 +83,18 @@ internal sealed class SmtpConnection : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var stopwatch = Stopwatch.StartNew();
-        var conversation = new SmtpConversation(options);
-        var capture = new ServedChainCapture();
-        var client = new ProbingSmtpClient(conversation, string.IsNullOrEmpty(sni) ? null : sni)
-        {
-            LocalDomain = options.EhloName,
-            Timeout = ClampMilliseconds(options.CommandTimeout),
-            CheckCertificateRevocation = false,
-        };
-
-        // CA5359 (accepts any certificate) is the point of a probe: see ServedChainCapture.Accept.
-        // The chain is judged afterwards by the DANE / MTA-STS / PKIX code, never by the TLS stack.
-#pragma warning disable CA5359 // Do not disable certificate validation — justified above
-        client.ServerCertificateValidationCallback = capture.Accept;
-#pragma warning restore CA5359
-        var endPoint = new IPEndPoint(address, options.Port);
-        string? tlsProtocol = null;
-        string? cipherSuite = null;
-
-        using var clock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        conversation.Clock = clock;
-        conversation.Enter(SmtpPhase.Connect);
-        IPEndPoint? proxyEndPoint = null;
-        string? proxyFailure = null;
-        if (options.Proxy is { } proxy)
-        {
-            (proxyEndPoint, proxyFailure) = await ResolveProxyAsync(proxy, clock.Token, cancellationToken);
-        }
-
-        var socket = new Socket((proxyEndPoint ?? endPoint).AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var connection = new SmtpConnection(socket, client, conversation, options, stopwatch);
+        var connection = new SmtpConnection(address, hostName, sni, options);
         try
         {
-            options.Counters?.CountConnectAttempt();
-            if (proxyFailure is not null)
-            {
-                connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, proxyFailure, connected: false, capture, null, null) with { ProxyFailed = true };
-                await connection.DisposeAsync();
-                return connection;
-            }
-
-            var progress = new Socks5Progress();
-            try
-            {
-                if (proxyEndPoint is null)
-                {
-                    await socket.ConnectAsync(endPoint, clock.Token);
-                }
-                else
-                {
-                    await Socks5Client.ConnectAsync(socket, proxyEndPoint, options.Proxy!, endPoint, progress, clock.Token);
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or Socks5Exception or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // Whose fault: a target the proxy could not reach is a connect failure like a direct
-                // one; a proxy that cannot be reached, refuses us or breaks the protocol says nothing
-                // about the target. A timeout after the CONNECT request is the target's connect.
-                bool proxyFault = ex is Socks5Exception { IsTargetFailure: false } || (ex is OperationCanceledException && proxyEndPoint is not null && !progress.ConnectRequested);
-                string via = proxyEndPoint is null ? "" : $" through the SOCKS5 proxy {options.Proxy}";
-                string failure = ex switch
-                {
-                    SocketException se => $"TCP connection to {Format(endPoint)} failed: {DescribeSocketError(se)}",
-                    Socks5Exception se => se.Message,
-                    _ when proxyFault => $"the SOCKS5 proxy {options.Proxy} did not answer within {Seconds(options.ConnectTimeout)}",
-                    _ => $"no TCP connection to {Format(endPoint)}{via} within {Seconds(options.ConnectTimeout)}",
-                };
-                connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Connect, failure, connected: false, capture, null, null) with { ProxyFailed = proxyFault };
-                await connection.DisposeAsync();
-                return connection;
-            }
-
-            options.Counters?.CountConnectionOpened();
-            conversation.Note(proxyEndPoint is null ? $"TCP connected to {Format(endPoint)}" : $"connected to {Format(endPoint)} through the SOCKS5 proxy {options.Proxy}");
-
-            // MailKit gets a stream that does not own the socket: when MailKit gives up on a reply
-            // it disposes its stream, and we still want to say QUIT on the plaintext socket.
-            var network = new NetworkStream(socket, ownsSocket: false);
-            string mailKitHost = string.IsNullOrWhiteSpace(hostName) ? address.ToString() : hostName;
-            conversation.TlsCommandStarted += () => conversation.Note("TLS established");
-            conversation.Enter(SmtpPhase.Banner);
-            try
-            {
-                await client.ConnectAsync(network, mailKitHost, options.Port, SecureSocketOptions.StartTlsWhenAvailable, clock.Token);
-            }
-            catch (Exception ex) when (IsConversationFault(ex))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                bool timedOut = clock.IsCancellationRequested;
-                var (stage, failure, permanent) = Describe(conversation, ex, timedOut);
-                bool plaintextReply = ex is CommandException && conversation.Phase is SmtpPhase.Banner or SmtpPhase.Ehlo or SmtpPhase.StartTls;
-                connection.Result = connection.BuildResult(address, hostName, sni, stage, failure, connected: true, capture, null, null) with { PermanentSmtpFailure = permanent };
-                if (plaintextReply)
-                {
-                    await connection.QuitRawAsync(cancellationToken);
-                }
-
-                await connection.DisposeAsync();
-                connection.Result = connection.Result with { Transcript = conversation.Transcript, Elapsed = stopwatch.Elapsed };
-                return connection;
-            }
-
-            if (client.IsSecure)
-            {
-                tlsProtocol = FormatProtocol(client.SslProtocol);
-                cipherSuite = client.SslCipherSuite?.ToString();
-            }
-
-            connection.Result = connection.BuildResult(address, hostName, sni, SmtpProbeStage.Completed, null, connected: true, capture, tlsProtocol, cipherSuite);
+            await connection.RunAsync(cancellationToken);
+        }
+        catch (ProbeStop stop)
+        {
+            connection.Result = connection.BuildResult(stop.Stage, stop.Failure) with { PermanentSmtpFailure = stop.Permanent, ProxyFailed = stop.ProxyFailed };
+            connection.failedReply = true;
+            connection.quitDue = stop.Quit;
+            await connection.DisposeAsync();
+            connection.Result = connection.Result with { Transcript = connection.Transcript, Elapsed = connection.stopwatch.Elapsed };
             return connection;
         }
         catch
@@ -171,13 +102,467 @@ internal sealed class SmtpConnection : IAsyncDisposable
             await connection.DisposeAsync();
             throw;
         }
+
+        connection.Result = connection.BuildResult(SmtpProbeStage.Completed, null);
+        return connection;
+    }
+
+    /// <summary>
+    /// Hands the open connection to MailKit for sending (docs/smtp.md#sending): MailKit reads a
+    /// replay of this connection's banner, then says EHLO over the live stream (TLS when
+    /// established) and sends from there. MailKit never negotiates TLS or resolves names here.
+    /// </summary>
+    public async Task<(ProbingSmtpClient Client, SmtpConversation Conversation)> TakeOverAsync(CancellationToken cancellationToken)
+    {
+        if (client is not null)
+        {
+            return (client, conversation!);
+        }
+
+        if (!IsOpen || live is null || banner is null)
+        {
+            throw new InvalidOperationException("The SMTP connection is not open.");
+        }
+
+        conversation = new SmtpConversation(Options, transcript);
+        client = new ProbingSmtpClient(conversation)
+        {
+            LocalDomain = Options.EhloName,
+            Timeout = ClampMilliseconds(Options.CommandTimeout),
+        };
+        transcript.Note("MailKit takes over the connection (it reads the banner again from a replay)");
+        string mailKitHost = string.IsNullOrWhiteSpace(hostName) ? address.ToString() : hostName;
+        await WithClockAsync(
+            async token =>
+            {
+                await client.ConnectAsync(new BannerReplayStream(live, banner), mailKitHost, Options.Port, SecureSocketOptions.None, token);
+                return true;
+            },
+            cancellationToken);
+        return (client, conversation);
+    }
+
+    /// <summary>Runs a MailKit <paramref name="operation"/> under a fresh per-command clock linked to the caller's token.</summary>
+    public async Task<T> WithClockAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        using var clock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        SmtpConversation? c = conversation;
+        if (c is not null)
+        {
+            c.Clock = clock;
+            c.Enter(SmtpPhase.Command);
+        }
+        else
+        {
+            clock.CancelAfter(Options.CommandTimeout);
+        }
+
+        try
+        {
+            return await operation(clock.Token);
+        }
+        finally
+        {
+            if (c is not null)
+            {
+                c.Clock = null;
+            }
+        }
+    }
+
+    /// <summary>Says QUIT (RFC 5321 §4.1.1.10) when the dialogue allows it, and closes; never throws.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        try
+        {
+            if (client is { IsConnected: true })
+            {
+                await QuitWithMailKitAsync(client);
+            }
+            else if (quitDue && live is not null)
+            {
+                await QuitAsync();
+            }
+        }
+        finally
+        {
+            client?.Dispose();
+            tls?.Dispose();
+            network?.Dispose();
+            socket?.Dispose();
+            stopwatch.Stop();
+        }
+    }
+
+    public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+
+    private async Task RunAsync(CancellationToken caller)
+    {
+        await ConnectAsync(caller);
+        network = new NetworkStream(socket!, ownsSocket: false);
+        live = network;
+        reader = new SmtpReplyReader(network);
+
+        banner = await ExchangeAsync(null, SmtpProbeStage.Banner, "banner", caller);
+        if (banner.Code != 220)
+        {
+            // RFC 5321 §3.1: after a refusing greeting the client should still say QUIT.
+            throw new ProbeStop(SmtpProbeStage.Banner, $"the server greeted with {banner} instead of 220", banner.IsPermanent, quit: true);
+        }
+
+        quitDue = true;
+        ehlo = await HelloAsync("EHLO", caller);
+        if (!ehlo.EhloKeywords().Contains("STARTTLS"))
+        {
+            return;
+        }
+
+        startTlsReply = await ExchangeAsync("STARTTLS", SmtpProbeStage.StartTls, "reply to STARTTLS", caller);
+        if (startTlsReply.Code != 220)
+        {
+            throw new ProbeStop(SmtpProbeStage.StartTls, $"STARTTLS answered {startTlsReply}", permanent: false, quit: true);
+        }
+
+        if (reader.Buffered > 0)
+        {
+            // RFC 3207 §4: TLS begins right after the 220. Plaintext sent before the handshake is
+            // either a broken server or someone injecting commands that would run as if under TLS.
+            throw new ProbeStop(SmtpProbeStage.StartTls, $"the server sent {reader.Buffered} more bytes after its 220 reply to STARTTLS, before the TLS handshake", permanent: false, quit: false);
+        }
+
+        quitDue = false;
+        await HandshakeAsync(caller);
+        live = tls;
+        reader = new SmtpReplyReader(tls!);
+        quitDue = true;
+        ehloAfterTls = await HelloAsync("EHLO after STARTTLS", caller);
+    }
+
+    private async Task ConnectAsync(CancellationToken caller)
+    {
+        var endPoint = new IPEndPoint(address, Options.Port);
+        using var clock = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        clock.CancelAfter(Options.ConnectTimeout);
+        IPEndPoint? proxyEndPoint = null;
+        string? proxyFailure = null;
+        if (Options.Proxy is { } proxy)
+        {
+            (proxyEndPoint, proxyFailure) = await ResolveProxyAsync(proxy, clock.Token, caller);
+        }
+
+        socket = new Socket((proxyEndPoint ?? endPoint).AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Options.Counters?.CountConnectAttempt();
+        if (proxyFailure is not null)
+        {
+            throw new ProbeStop(SmtpProbeStage.Connect, proxyFailure, permanent: false, quit: false) { ProxyFailed = true };
+        }
+
+        var progress = new Socks5Progress();
+        try
+        {
+            if (proxyEndPoint is null)
+            {
+                await socket.ConnectAsync(endPoint, clock.Token);
+            }
+            else
+            {
+                await Socks5Client.ConnectAsync(socket, proxyEndPoint, Options.Proxy!, endPoint, progress, clock.Token);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or Socks5Exception or OperationCanceledException && !caller.IsCancellationRequested)
+        {
+            // Whose fault: a target the proxy could not reach is a connect failure like a direct
+            // one; a proxy that cannot be reached, refuses us or breaks the protocol says nothing
+            // about the target. A timeout after the CONNECT request is the target's connect.
+            bool proxyFault = ex is Socks5Exception { IsTargetFailure: false } || (ex is OperationCanceledException && proxyEndPoint is not null && !progress.ConnectRequested);
+            string via = proxyEndPoint is null ? "" : $" through the SOCKS5 proxy {Options.Proxy}";
+            string failure = ex switch
+            {
+                SocketException se => $"TCP connection to {endPoint} failed: {DescribeSocketError(se)}",
+                Socks5Exception se => se.Message,
+                _ when proxyFault => $"the SOCKS5 proxy {Options.Proxy} did not answer within {Seconds(Options.ConnectTimeout)}",
+                _ => $"no TCP connection to {endPoint}{via} within {Seconds(Options.ConnectTimeout)}",
+            };
+            throw new ProbeStop(SmtpProbeStage.Connect, failure, permanent: false, quit: false) { ProxyFailed = proxyFault };
+        }
+
+        if (proxyEndPoint is not null)
+        {
+            // Through a proxy, CONNECT "succeeded" shows only that the proxy is willing: ssh -D
+            // answers success before its far side has connected, then closes (or goes quiet)
+            // when it cannot. Until the target's first byte arrives nothing shows that port 25
+            // was reached, so a close, reset or silence before it is a connect failure of this
+            // run (docs/smtp.md#proxy-first-byte), never a partner's banner failure.
+            string? silent = await AwaitFirstByteAsync(socket, endPoint, Options, caller);
+            if (silent is not null)
+            {
+                throw new ProbeStop(SmtpProbeStage.Connect, silent, permanent: false, quit: false);
+            }
+        }
+
+        connected = true;
+        Options.Counters?.CountConnectionOpened();
+        transcript.Note(proxyEndPoint is null ? $"TCP connected to {endPoint}" : $"connected to {endPoint} through the SOCKS5 proxy {Options.Proxy}");
+    }
+
+    /// <summary>EHLO, and HELO when EHLO is refused (RFC 5321 §3.2); a refused HELO stops the probe.</summary>
+    private async Task<SmtpReply> HelloAsync(string label, CancellationToken caller)
+    {
+        bool overTls = tls is not null;
+        string after = overTls ? " after STARTTLS" : "";
+        SmtpReply reply = await ExchangeAsync("EHLO " + Options.EhloName, SmtpProbeStage.Ehlo, $"reply to EHLO{after}", caller);
+        if (reply.Code == 250)
+        {
+            return reply;
+        }
+
+        SmtpReply helo = await ExchangeAsync("HELO " + Options.EhloName, SmtpProbeStage.Ehlo, $"reply to HELO{after}", caller);
+        if (helo.Code != 250)
+        {
+            throw new ProbeStop(SmtpProbeStage.Ehlo, $"{label} answered {reply}, HELO answered {helo}", helo.IsPermanent, quit: true);
+        }
+
+        return reply;
+    }
+
+    /// <summary>Sends <paramref name="command"/> (none: wait for the banner) and reads one bounded reply within the command timeout.</summary>
+    private async Task<SmtpReply> ExchangeAsync(string? command, SmtpProbeStage stage, string noun, CancellationToken caller)
+    {
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        phase.CancelAfter(Options.CommandTimeout);
+        SmtpReplyRead read;
+        try
+        {
+            if (command is not null)
+            {
+                transcript.Client(command);
+                await live!.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), phase.Token);
+            }
+
+            read = await reader!.ReadAsync(phase.Token);
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            throw new ProbeStop(stage, $"no {noun} within {Seconds(Options.CommandTimeout)}", permanent: false, quit: false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            caller.ThrowIfCancellationRequested();
+            throw new ProbeStop(stage, $"the connection failed ({Innermost(ex)}) while waiting for the {noun}", permanent: false, quit: false);
+        }
+
+        foreach (string line in read.RawLines)
+        {
+            transcript.Server(line);
+        }
+
+        if (read.Reply is { } reply)
+        {
+            lastReply = reply;
+            return reply;
+        }
+
+        string failure = read.Fault switch
+        {
+            SmtpReplyFault.Closed => $"the server closed the connection while waiting for the {noun}",
+            SmtpReplyFault.NotSmtp => $"the server does not speak SMTP: it sent \"{Clip(read.Line)}\"",
+            SmtpReplyFault.InconsistentCodes => $"the server's {noun} changes its reply code within one reply: \"{Clip(read.Line)}\"",
+            SmtpReplyFault.LineTooLong => $"the server's {noun} has a line longer than {SmtpReplyReader.MaxLineBytes} bytes",
+            SmtpReplyFault.TooManyLines => $"the server's {noun} has more than {SmtpReplyReader.MaxLinesPerReply} lines",
+            _ => $"the server's {noun} is longer than {SmtpReplyReader.MaxReplyBytes} bytes",
+        };
+        throw new ProbeStop(stage, failure, permanent: false, quit: false);
+    }
+
+    private async Task HandshakeAsync(CancellationToken caller)
+    {
+        Options.Counters?.CountHandshakeStarted();
+        var parser = new TlsCertificateMessageParser();
+        var capture = new ServedChainCapture();
+        tls = new SslStream(new RecordingStream(network!, parser), leaveInnerStreamOpen: true);
+
+        // CA5359 (accepts any certificate) is the point of a probe: see ServedChainCapture.Accept.
+        // The chain is judged afterwards by the DANE / MTA-STS / PKIX code, never by the TLS stack.
+#pragma warning disable CA5359 // Do not disable certificate validation — justified above
+        var authentication = new SslClientAuthenticationOptions
+        {
+            // RFC 7672 §8.1 / RFC 8461 §5: SNI carries the name the certificate will be judged against
+            // (the TLSA base name, the MX host name). An empty TargetHost sends no server_name at all.
+            TargetHost = sni ?? string.Empty,
+            RemoteCertificateValidationCallback = capture.Accept,
+
+            // Every probe must see a full handshake and the whole chain as served: a resumed session
+            // carries no Certificate message.
+            AllowTlsResume = false,
+
+            // The chain SslStream builds before our callback must not reach the network (AIA fetches of
+            // missing intermediates, OCSP/CRL): a fetched intermediate would hide that the server
+            // failed to send it, and nothing may leave the machine that the probe did not ask for.
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = new X509ChainPolicy { RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true },
+
+            // Whatever the platform allows: a probe must see what the server negotiates.
+            EnabledSslProtocols = SslProtocols.None,
+        };
+#pragma warning restore CA5359
+        transcript.Note(sni is null ? "TLS handshake without SNI" : $"TLS handshake, SNI {sni}");
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        phase.CancelAfter(Options.HandshakeTimeout);
+
+        // Backstop for the timeout: a closed socket ends any read the TLS stack is blocked in.
+        using (phase.Token.Register(() => socket?.Dispose()))
+        {
+            try
+            {
+                await tls.AuthenticateAsClientAsync(authentication, phase.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Security.Authentication.AuthenticationException or IOException or SocketException or ObjectDisposedException or CryptographicException)
+            {
+                caller.ThrowIfCancellationRequested();
+                throw new ProbeStop(
+                    SmtpProbeStage.Handshake,
+                    phase.IsCancellationRequested ? $"TLS handshake did not complete within {Seconds(Options.HandshakeTimeout)}" : "TLS handshake failed: " + Innermost(ex),
+                    permanent: false,
+                    quit: false);
+            }
+        }
+
+        Options.Counters?.CountHandshakeCompleted();
+        tlsEstablished = true;
+        tlsProtocol = FormatProtocol(tls.SslProtocol);
+        cipherSuite = tls.NegotiatedCipherSuite.ToString();
+        (servedChain, chainSource) = ChooseServedChain(parser, capture);
+        transcript.Note($"TLS established: {tlsProtocol} {cipherSuite}; {servedChain.Count} certificate(s) served, read from the {(chainSource == ServedChainSource.HandshakeRecord ? "handshake record" : "platform's certificate callback")}");
+    }
+
+    /// <summary>
+    /// docs/smtp.md#served-chain: the Certificate message as recorded when it crossed the wire in the
+    /// clear (TLS 1.2 and below), else the platform callback's chain, the source named either way.
+    /// </summary>
+    private (IReadOnlyList<X509Certificate2> Chain, ServedChainSource Source) ChooseServedChain(TlsCertificateMessageParser parser, ServedChainCapture capture)
+    {
+        if (parser.Status == TlsFlightStatus.CertificateFound && parser.Certificates.Count > 0
+            && capture.Leaf is { } leaf && parser.Certificates[0].AsSpan().SequenceEqual(leaf))
+        {
+            try
+            {
+                return (parser.Certificates.Select(der => X509CertificateLoader.LoadCertificate(der)).ToArray(), ServedChainSource.HandshakeRecord);
+            }
+            catch (CryptographicException ex)
+            {
+                transcript.Note("a recorded certificate does not decode (" + ex.Message + "); the platform's chain is used");
+            }
+        }
+        else if (parser.Status != TlsFlightStatus.Encrypted)
+        {
+            transcript.Note("the Certificate message was not read from the record (" + (parser.Problem ?? "its leaf differs from the one the TLS stack saw") + "); the platform's chain is used");
+        }
+
+        return (capture.Chain, capture.Chain.Count == 0 ? ServedChainSource.None : ServedChainSource.PlatformCallback);
+    }
+
+    private async Task QuitAsync()
+    {
+        // After a refusal the server may be slow to answer or gone: do not wait long for its goodbye.
+        TimeSpan wait = failedReply && Options.CommandTimeout > TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : Options.CommandTimeout;
+        using var clock = new CancellationTokenSource(wait);
+        try
+        {
+            transcript.Client("QUIT");
+            await live!.WriteAsync("QUIT\r\n"u8.ToArray(), clock.Token);
+            SmtpReplyRead read = await reader!.ReadAsync(clock.Token);
+            foreach (string line in read.RawLines)
+            {
+                transcript.Server(line);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The server hung up first, or does not answer QUIT: closing is all that is left.
+        }
+    }
+
+    private async Task QuitWithMailKitAsync(ProbingSmtpClient mailKit)
+    {
+        using var clock = new CancellationTokenSource();
+        conversation!.Clock = clock;
+        try
+        {
+            conversation.Enter(SmtpPhase.Quit);
+            await mailKit.DisconnectAsync(quit: true, clock.Token);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or CommandException or ProtocolException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The server went away before QUIT was answered: nothing more to be polite about.
+        }
         finally
         {
             conversation.Clock = null;
         }
     }
 
+    private SmtpProbeResult BuildResult(SmtpProbeStage stage, string? failure)
+    {
+        IReadOnlyList<string> keywords = ehlo.EhloKeywords();
+        return new SmtpProbeResult
+        {
+            Address = address,
+            Port = Options.Port,
+            HostName = hostName,
+            Sni = sni,
+            Stage = stage,
+            Failure = failure,
+            Connected = connected,
+            Banner = banner?.ToString(),
+            BannerCode = banner?.Code,
+            EhloKeywords = keywords,
+            EhloKeywordsAfterTls = ehloAfterTls.EhloKeywords(),
+            StartTlsOffered = keywords.Contains("STARTTLS"),
+            StartTlsReply = startTlsReply?.ToString(),
+            TlsEstablished = tlsEstablished,
+            TlsProtocol = tlsProtocol,
+            CipherSuite = cipherSuite,
+            ServedChain = servedChain,
+            ServedChainSource = chainSource,
+            LastReply = lastReply?.ToString(),
+            LastReplyCode = lastReply?.Code,
+            Transcript = transcript.Lines,
+            Elapsed = stopwatch.Elapsed,
+        };
+    }
+
+    private static string Clip(string? line) => line is null ? "" : line.Length > 200 ? line[..200] + "…" : line;
+
     // The proxy's own name is the user's, not a partner's: the system resolver may resolve it.
+    // Waits, without consuming it, for the target's first byte through the proxy: null once it is
+    // there, else why nothing shows the target was reached.
+    private static async Task<string?> AwaitFirstByteAsync(Socket socket, IPEndPoint endPoint, SmtpProbeOptions options, CancellationToken caller)
+    {
+        string reported = $"the SOCKS5 proxy {options.Proxy} reported a connection to {endPoint}";
+        using var clock = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        clock.CancelAfter(options.CommandTimeout);
+        byte[] one = new byte[1];
+        try
+        {
+            int n = await socket.ReceiveAsync(one, SocketFlags.Peek, clock.Token);
+            return n > 0 ? null : $"{reported}, then closed it before the server sent a byte";
+        }
+        catch (SocketException ex)
+        {
+            return $"{reported}, then the connection failed before the server sent a byte: {DescribeSocketError(ex)}";
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            return $"{reported}, but no byte came from the server within {Seconds(options.CommandTimeout)}";
+        }
+    }
+
     private static async Task<(IPEndPoint? EndPoint, string? Failure)> ResolveProxyAsync(Socks5Proxy proxy, CancellationToken clock, CancellationToken caller)
     {
         if (IPAddress.TryParse(proxy.Host, out IPAddress? literal))
@@ -198,139 +583,11 @@ internal sealed class SmtpConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="operation"/> under a fresh per-command clock linked to the caller's token.</summary>
-    public async Task<T> WithClockAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        using var clock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Conversation.Clock = clock;
-        try
-        {
-            Conversation.Enter(SmtpPhase.Command);
-            return await operation(clock.Token);
-        }
-        finally
-        {
-            Conversation.Clock = null;
-        }
-    }
-
-    /// <summary>Says QUIT (RFC 5321 §4.1.1.10) and closes; never throws.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        if (Client.IsConnected)
-        {
-            using var clock = new CancellationTokenSource();
-            Conversation.Clock = clock;
-            try
-            {
-                Conversation.Enter(SmtpPhase.Quit);
-                await Client.DisconnectAsync(quit: true, clock.Token);
-            }
-            catch (Exception ex) when (IsConversationFault(ex))
-            {
-                // The server went away before QUIT was answered: nothing more to be polite about.
-            }
-            finally
-            {
-                Conversation.Clock = null;
-            }
-        }
-
-        Client.Dispose();
-        socket.Dispose();
-        stopwatch.Stop();
-    }
-
-    public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
-
-    private static bool IsConversationFault(Exception ex) =>
-        ex is IOException or SocketException or CommandException or ProtocolException or SslHandshakeException
-            or System.Security.Authentication.AuthenticationException or OperationCanceledException or ObjectDisposedException or NotSupportedException;
-
-    private static (SmtpProbeStage Stage, string Failure, bool Permanent) Describe(SmtpConversation conversation, Exception ex, bool timedOut)
-    {
-        SmtpPhase phase = conversation.Phase;
-        SmtpProbeStage stage = phase switch
-        {
-            SmtpPhase.Connect => SmtpProbeStage.Connect,
-            SmtpPhase.Banner => SmtpProbeStage.Banner,
-            SmtpPhase.Ehlo or SmtpPhase.EhloAfterTls => SmtpProbeStage.Ehlo,
-            SmtpPhase.StartTls => SmtpProbeStage.StartTls,
-            SmtpPhase.Handshake => SmtpProbeStage.Handshake,
-            _ => SmtpProbeStage.Ehlo,
-        };
-        string within = Seconds(conversation.PhaseTimeout);
-        if (timedOut)
-        {
-            string failure = phase switch
-            {
-                SmtpPhase.Banner => $"no banner within {within}",
-                SmtpPhase.Ehlo => $"no reply to EHLO within {within}",
-                SmtpPhase.StartTls => $"no reply to STARTTLS within {within}",
-                SmtpPhase.Handshake => $"TLS handshake did not complete within {within}",
-                SmtpPhase.EhloAfterTls => $"no reply to EHLO after STARTTLS within {within}",
-                _ => $"no reply within {within}",
-            };
-            return (stage, failure, false);
-        }
-
-        SmtpReply? reply = conversation.LastReply;
-        if (ex is CommandException && reply is not null)
-        {
-            string failure = phase switch
-            {
-                SmtpPhase.Banner => $"the server greeted with {reply} instead of 220",
-                SmtpPhase.Ehlo when conversation.LastReplyTo == "HELO" => $"EHLO answered {conversation.FirstEhloReply}, HELO answered {reply}",
-                SmtpPhase.Ehlo => $"EHLO answered {reply}",
-                SmtpPhase.StartTls => $"STARTTLS answered {reply}",
-                SmtpPhase.EhloAfterTls => $"EHLO after STARTTLS answered {reply}",
-                _ => $"the server answered {reply}",
-            };
-            bool permanent = reply.IsPermanent && phase is SmtpPhase.Banner or SmtpPhase.Ehlo or SmtpPhase.EhloAfterTls;
-            return (stage, failure, permanent);
-        }
-
-        if (phase == SmtpPhase.Handshake || ex is SslHandshakeException or System.Security.Authentication.AuthenticationException)
-        {
-            return (SmtpProbeStage.Handshake, "TLS handshake failed: " + Innermost(ex), false);
-        }
-
-        if (conversation.NonSmtpLine is { } garbage)
-        {
-            return (stage, $"the server does not speak SMTP: it sent \"{garbage}\"", false);
-        }
-
-        string waiting = phase switch
-        {
-            SmtpPhase.Banner => "while waiting for the banner",
-            SmtpPhase.Ehlo => "after EHLO",
-            SmtpPhase.StartTls => "after STARTTLS",
-            SmtpPhase.EhloAfterTls => "after EHLO over TLS",
-            _ => "during the dialogue",
-        };
-        string what = ex is ProtocolException && Innermost(ex).Contains("disconnected", StringComparison.OrdinalIgnoreCase)
-            ? "the server closed the connection"
-            : "the connection failed (" + Innermost(ex) + ")";
-        return (stage, $"{what} {waiting}", false);
-    }
-
     private static string Innermost(Exception ex)
     {
         var messages = new List<string>();
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
-            if (e is SslHandshakeException)
-            {
-                // MailKit's text is advice to end users about certificate trust; the cause is below it.
-                continue;
-            }
-
             string message = e is SocketException se ? DescribeSocketError(se) : e.Message;
             if (!messages.Contains(message))
             {
@@ -352,8 +609,6 @@ internal sealed class SmtpConnection : IAsyncDisposable
         _ => ex.Message,
     };
 
-    private static string Format(IPEndPoint endPoint) => endPoint.ToString();
-
     private static int ClampMilliseconds(TimeSpan span) => (int)Math.Clamp(span.TotalMilliseconds, 1, int.MaxValue);
 
     private static string FormatProtocol(SslProtocols protocol) => protocol switch
@@ -367,65 +622,37 @@ internal sealed class SmtpConnection : IAsyncDisposable
         _ => protocol.ToString(),
     };
 
-    private SmtpProbeResult BuildResult(IPAddress address, string hostName, string? sni, SmtpProbeStage stage, string? failure, bool connected, ServedChainCapture capture, string? tlsProtocol, string? cipherSuite)
+    /// <summary>Where and why the dialogue stopped; caught in <see cref="OpenAsync"/>, never leaves this class.</summary>
+    private sealed class ProbeStop : Exception
     {
-        SmtpConversation c = Conversation;
-        IReadOnlyList<string> keywords = SmtpConversation.Keywords(c.FirstEhloReply);
-        return new SmtpProbeResult
+        public ProbeStop(SmtpProbeStage stage, string failure, bool permanent, bool quit)
+            : base(failure)
         {
-            Address = address,
-            Port = Options.Port,
-            HostName = hostName,
-            Sni = string.IsNullOrEmpty(sni) ? null : sni,
-            Stage = stage,
-            Failure = failure,
-            Connected = connected,
-            Banner = c.Banner?.ToString(),
-            BannerCode = c.Banner?.Code,
-            EhloKeywords = keywords,
-            EhloKeywordsAfterTls = SmtpConversation.Keywords(c.EhloAfterTlsReply),
-            StartTlsOffered = keywords.Contains("STARTTLS"),
-            StartTlsReply = c.StartTlsReply?.ToString(),
-            TlsEstablished = c.HandshakeCompleted,
-            TlsProtocol = tlsProtocol,
-            CipherSuite = cipherSuite,
-            ServedChain = capture.Chain,
-            LastReply = c.LastReply?.ToString(),
-            LastReplyCode = c.LastReply?.Code,
-            Transcript = c.Transcript,
-            Elapsed = stopwatch.Elapsed,
-        };
+            Stage = stage;
+            Failure = failure;
+            Permanent = permanent;
+            Quit = quit;
+        }
+
+        public SmtpProbeStage Stage { get; }
+
+        public string Failure { get; }
+
+        public bool Permanent { get; }
+
+        /// <summary>The dialogue is intact (a complete reply refused): say QUIT before closing.</summary>
+        public bool Quit { get; }
+
+        public bool ProxyFailed { get; init; }
     }
 
-    /// <summary>
-    /// After MailKit gave up on a plaintext reply (4xx/5xx banner, EHLO, STARTTLS) the TCP
-    /// connection is still fine: RFC 5321 §3.1 and §4.1.1.10 ask the client to end with QUIT.
-    /// </summary>
-    private async Task QuitRawAsync(CancellationToken cancellationToken)
-    {
-        using var clock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        clock.CancelAfter(Options.CommandTimeout < TimeSpan.FromSeconds(2) ? Options.CommandTimeout : TimeSpan.FromSeconds(2));
-        try
-        {
-            Conversation.Note("QUIT after the failure");
-            await socket.SendAsync("QUIT\r\n"u8.ToArray(), SocketFlags.None, clock.Token);
-            byte[] buffer = new byte[512];
-            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, clock.Token);
-            if (read > 0)
-            {
-                Conversation.Note("QUIT answered " + Encoding.UTF8.GetString(buffer, 0, read).TrimEnd('\r', '\n'));
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The server hung up first, or does not answer QUIT: closing is all that is left.
-        }
-    }
-
-    /// <summary>Captures the certificates the server sent, and accepts them.</summary>
+    /// <summary>Captures the certificates the TLS stack saw, and accepts them.</summary>
     private sealed class ServedChainCapture
     {
         public IReadOnlyList<X509Certificate2> Chain { get; private set; } = [];
+
+        /// <summary>The DER of the leaf the TLS stack verified the handshake signature with.</summary>
+        public byte[]? Leaf { get; private set; }
 
         // Accepting every certificate is deliberate: this is a probe. DANE (RFC 7672 §3) and MTA-STS
         // (RFC 8461 §4.2) each judge the chain by their own rules, later, in our own code; the TLS
@@ -434,11 +661,10 @@ internal sealed class SmtpConnection : IAsyncDisposable
         // decide to send having judged the captured chain.
         public bool Accept(object? sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
-            // On .NET for Linux SslStream fills ChainPolicy.ExtraStore with SSL_get_peer_cert_chain:
-            // every certificate of the server's Certificate message, leaf first, in the order sent,
-            // duplicates and unrelated padding included. The tests check this against a server that
-            // serves an unordered, padded chain. The certificates are copied because SslStream
-            // disposes them when the callback returns.
+            // The fallback source (TLS 1.3): on .NET for Linux SslStream fills ChainPolicy.ExtraStore
+            // with SSL_get_peer_cert_chain, the certificates of the Certificate message in the order
+            // sent. Other platforms make no such promise, hence the recorded message where readable.
+            // The certificates are copied because SslStream disposes them when the callback returns.
             var served = new List<X509Certificate2>();
             if (chain is not null)
             {
@@ -448,10 +674,14 @@ internal sealed class SmtpConnection : IAsyncDisposable
                 }
             }
 
-            if (certificate is not null && (served.Count == 0 || !served[0].RawData.AsSpan().SequenceEqual(certificate.GetRawCertData())))
+            if (certificate is not null)
             {
-                // A platform whose extra store lacks the leaf: the leaf is always what was sent first.
-                served.Insert(0, X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                Leaf = certificate.GetRawCertData();
+                if (served.Count == 0 || !served[0].RawData.AsSpan().SequenceEqual(Leaf))
+                {
+                    // A platform whose extra store lacks the leaf: the leaf is always what was sent first.
+                    served.Insert(0, X509CertificateLoader.LoadCertificate(Leaf));
+                }
             }
 
             Chain = served;

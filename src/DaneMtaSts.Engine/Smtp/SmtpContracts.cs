@@ -117,6 +117,9 @@ public sealed record SmtpProbeResult
     /// <summary>The chain exactly as the server sent it, leaf first.</summary>
     public IReadOnlyList<X509Certificate2> ServedChain { get; init; } = [];
 
+    /// <summary>Where <see cref="ServedChain"/> was read (docs/smtp.md#served-chain): the recorded Certificate message (TLS 1.2 and below) or the platform's callback (TLS 1.3).</summary>
+    public ServedChainSource ServedChainSource { get; init; }
+
     /// <summary>Why the probe stopped early (null when <see cref="Stage"/> is Completed), with the server's reply if any.</summary>
     public string? Failure { get; init; }
 
@@ -149,6 +152,6 @@ public sealed record SmtpProbeResult
     /// <summary>The last reply's code (null when none).</summary>
     public int? LastReplyCode { get; init; }
 
-    /// <summary>The SMTP dialogue as lines ("S: ..." server, "C: ..." client, "-- ..." events); message bodies are left out.</summary>
+    /// <summary>The SMTP dialogue as lines ("S: ..." server, "C: ..." client, "-- ..." events); message bodies are left out. For people only: no fact is read back from it.</summary>
     public IReadOnlyList<string> Transcript { get; init; } = [];
 }

@@ -13,7 +13,7 @@ public static class SmtpProber
     /// Probes <paramref name="address"/> (the caller resolved it; names are never resolved here).
     /// </summary>
     /// <param name="address">IPv4 or IPv6 address of the MX or smart host.</param>
-    /// <param name="hostName">The host name the address belongs to (reported, and named to MailKit).</param>
+    /// <param name="hostName">The host name the address belongs to (reported).</param>
     /// <param name="sni">The TLS server name to send: the TLSA base name with usable TLSA (RFC 7672
     /// §8.1), the MX host name for MTA-STS; null sends no SNI.</param>
     /// <param name="options">Port, EHLO name, timeouts, counters.</param>
@@ -25,12 +25,12 @@ public static class SmtpProber
         if (options.BackgroundQuits is { } background)
         {
             // Everything to judge is captured: the reply to QUIT adds nothing but a round trip.
-            SmtpProbeResult result = connection.Result with { Transcript = connection.Conversation.Transcript };
+            SmtpProbeResult result = connection.Result with { Transcript = connection.Transcript };
             background.Track(connection.DisposeAsync().AsTask());
             return result;
         }
 
         await connection.DisposeAsync();
-        return connection.Result with { Transcript = connection.Conversation.Transcript };
+        return connection.Result with { Transcript = connection.Transcript };
     }
 }

@@ -17,4 +17,25 @@ public sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 
     /// <summary>"454 4.7.0 TLS not available" (multi-line replies are joined with " / ").</summary>
     public override string ToString() => Lines.Count == 0 ? Code.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Code} {string.Join(" / ", Lines)}";
+
+    /// <summary>The first words of the EHLO lines after the greeting line (RFC 5321 §4.1.1.1), upper-case; empty unless positive.</summary>
+    internal IReadOnlyList<string> Keywords()
+    {
+        if (!IsPositive || Lines.Count < 2)
+        {
+            return [];
+        }
+
+        return Lines.Skip(1)
+            .Select(l => l.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "")
+            .Where(k => k.Length > 0)
+            .Select(k => k.ToUpperInvariant())
+            .ToArray();
+    }
+}
+
+internal static class SmtpReplyExtensions
+{
+    /// <summary>The EHLO keywords of a reply that may be missing.</summary>
+    public static IReadOnlyList<string> EhloKeywords(this SmtpReply? reply) => reply is null ? [] : reply.Keywords();
 }

@@ -68,21 +68,24 @@ public sealed class SmtpSession : IAsyncDisposable
             throw new InvalidOperationException("The SMTP session is not open: " + (notReady ?? "it was closed") + ".");
         }
 
-        if (requireTls && !connection.Client.IsSecure)
+        if (requireTls && !connection.Result.TlsEstablished)
         {
             throw new InvalidOperationException("The SMTP session is not protected by TLS.");
         }
 
         var stopwatch = Stopwatch.StartNew();
-        ProbingSmtpClient client = connection.Client;
-        SmtpConversation conversation = connection.Conversation;
-        client.RecipientResults.Clear();
-        client.SenderRejection = null;
-        int transcriptStart = conversation.Transcript.Count;
+        int transcriptStart = connection.Transcript.Count;
+        ProbingSmtpClient? client = null;
+        SmtpConversation? conversation = null;
         string? messageId = message.MessageId;
         try
         {
-            await connection.WithClockAsync(token => client.SendAsync(message, token), cancellationToken);
+            (client, conversation) = await connection.TakeOverAsync(cancellationToken);
+            transcriptStart = connection.Transcript.Count;
+            client.RecipientResults.Clear();
+            client.SenderRejection = null;
+            ProbingSmtpClient sender = client;
+            await connection.WithClockAsync(token => sender.SendAsync(message, token), cancellationToken);
             SmtpReply? final = conversation.LastReply;
             connection.Options.Counters?.CountMessageSent();
             return new SmtpSendResult
@@ -92,35 +95,36 @@ public sealed class SmtpSession : IAsyncDisposable
                 ReplyText = final?.Text,
                 Recipients = client.RecipientResults.ToArray(),
                 MessageId = messageId,
-                Transcript = conversation.Transcript.Skip(transcriptStart).ToArray(),
+                Transcript = connection.Transcript.Skip(transcriptStart).ToArray(),
                 Elapsed = stopwatch.Elapsed,
             };
         }
         catch (Exception ex) when (ex is not ArgumentException && ex is not InvalidOperationException || ex is ServiceNotConnectedException)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            SmtpReply? reply = client.SenderRejection ?? conversation.LastReply;
+            SmtpReply? reply = client?.SenderRejection ?? conversation?.LastReply;
+            IReadOnlyList<SmtpRecipientResult> recipients = client?.RecipientResults.ToArray() ?? [];
             string failure = ex switch
             {
-                OperationCanceledException => $"no reply within {SmtpConnection.Seconds(conversation.PhaseTimeout)}",
+                OperationCanceledException => $"no reply within {SmtpConnection.Seconds(connection.Options.CommandTimeout)}",
                 SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => $"MAIL FROM answered {reply}",
-                SmtpCommandException { ErrorCode: SmtpErrorCode.MessageNotAccepted } when client.RecipientResults.Count > 0 && client.RecipientResults.All(r => !r.Accepted) => "no recipient was accepted",
+                SmtpCommandException { ErrorCode: SmtpErrorCode.MessageNotAccepted } when recipients.Count > 0 && recipients.All(r => !r.Accepted) => "no recipient was accepted",
                 SmtpCommandException { ErrorCode: SmtpErrorCode.MessageNotAccepted } => $"the message was refused: {reply}",
                 SmtpCommandException => $"the server answered {reply}",
                 _ => "the connection failed while sending: " + ex.Message,
             };
-            bool permanent = ex is SmtpCommandException && (client.SenderRejection ?? reply)?.IsPermanent == true
-                || client.RecipientResults.Count > 0 && client.RecipientResults.All(r => !r.Accepted && r.ReplyCode >= 500);
+            bool permanent = ex is SmtpCommandException && reply?.IsPermanent == true
+                || recipients.Count > 0 && recipients.All(r => !r.Accepted && r.ReplyCode >= 500);
             return new SmtpSendResult
             {
                 Accepted = false,
                 ReplyCode = reply?.Code,
                 ReplyText = reply?.Text,
-                Recipients = client.RecipientResults.ToArray(),
+                Recipients = recipients,
                 MessageId = messageId,
                 Failure = failure,
                 PermanentFailure = permanent,
-                Transcript = conversation.Transcript.Skip(transcriptStart).ToArray(),
+                Transcript = connection.Transcript.Skip(transcriptStart).ToArray(),
                 Elapsed = stopwatch.Elapsed,
             };
         }

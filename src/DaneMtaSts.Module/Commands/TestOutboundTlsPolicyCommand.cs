@@ -404,12 +404,16 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     {
         if (result.Hosts.Any(h => h.Kind == FailureKind.Unreachable))
         {
-            WriteWarningOnce($"No host answered on port 25 from this machine in this call, so connection failures are not blamed on the partners: those verdicts are Indeterminate. The network here may block port 25 (many ISPs and clouds do); {VerdictText.PortAdvice}.");
+            WriteWarningOnce(SmtpProxy is null
+                ? $"No host answered on port 25 from this machine in this call, so connection failures are not blamed on the partners: those verdicts are Indeterminate. The network here may block port 25 (many ISPs and clouds do); {VerdictText.PortAdvice}."
+                : $"No host answered on port 25 through the SOCKS5 proxy {SmtpProxy} in this call, so connection failures are not blamed on the partners: those verdicts are Indeterminate. The proxy's side may block port 25, or the proxy may report connections it could not make (ssh -D does when its far side cannot connect): check port 25 from the proxy's host, or use -SkipSmtpProbe.");
         }
 
         if (result.Hosts.FirstOrDefault(h => h.Kind == FailureKind.ProxyFailed) is { } proxy)
         {
-            WriteWarningOnce($"The SOCKS5 proxy {SmtpProxy} failed, so verdicts that needed it are Indeterminate: {proxy.Reason}");
+            // Once per call, whatever the host: the first failure's detail stands for all of them
+            // (each result's Reason has its own).
+            WriteWarningOnce($"The SOCKS5 proxy {SmtpProxy} failed, so verdicts that needed it are Indeterminate (the first: {proxy.Reason})", "ProxyFailed");
         }
 
         if (SkipSmtpProbe.IsPresent && result.Kind == FailureKind.ProbeSkipped)
@@ -418,9 +422,10 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
     }
 
-    private void WriteWarningOnce(string text)
+    // key: what makes two warnings the same one (default: the text).
+    private void WriteWarningOnce(string text, string? key = null)
     {
-        if (_warned.Add(text))
+        if (_warned.Add(key ?? text))
         {
             WriteWarning(text);
         }

@@ -1,12 +1,13 @@
-// Fuzzes the SMTP reply reader (Smtp/SmtpConversation.LogServer, fed the raw bytes a server sends)
-// and SmtpConversation.Keywords: random bytes (invalid UTF-8, NUL, bare CR, lines over 4 KiB) cut
-// into random chunks, and well-formed banner + multi-line EHLO replies (RFC 5321 §4.2) cut the same
-// way. Properties: never throws; the transcript stays bounded (400 lines + 1, each line cut at 512
-// characters); a reply code is always three digits; a well-formed dialogue is read with exactly its
-// codes, lines and keywords however the bytes are chunked; keywords are upper-case single words.
+// Fuzzes the probe's bounded SMTP reply reader (Smtp/SmtpReplyReader, docs/smtp.md#reply-bounds):
+// random bytes (invalid UTF-8, NUL, bare CR, lines over the 2048-byte bound, replies of hundreds of
+// lines) delivered in random chunk sizes, and well-formed banner + multi-line EHLO replies
+// (RFC 5321 §4.2) chunked the same way. Properties: never throws; each read consumes at most the
+// reply bound plus one buffer; a reply code is three digits and a reply has at most the line bound;
+// a well-formed dialogue is read with exactly its codes, lines and keywords however it is chunked.
 using System.Text;
 using CsCheck;
 using DaneMtaSts.Engine.Smtp;
+using DaneMtaSts.Engine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.Fuzz;
@@ -20,58 +21,56 @@ public class SmtpReplyFuzz(ITestOutputHelper output)
         (first, rest, parameters) => first + new string(rest) + (parameters.Length > 0 ? " " + parameters : ""));
 
     [Fact]
-    public void Random_server_bytes_never_throw_and_the_transcript_stays_bounded()
+    public void Random_server_bytes_never_throw_and_every_read_is_bounded()
     {
+        var cases = new CaseCounter(output, "SmtpReplyReader random bytes");
         var line = Gen.OneOf(
             Gen.Byte.Array[0, 80],
             Gen.Select(Gen.Int[0, 999], Gen.OneOf(" ", "-", "", "x"), Text, (c, sep, t) => Encoding.UTF8.GetBytes($"{c:D3}{sep}{t}\r\n")),
             Gen.Const(Encoding.ASCII.GetBytes("220\r\n")),
             Gen.Const(new byte[5000]),
             Gen.Const(new byte[] { 0xC3, 0x28, 0xFF, 0xFE, (byte)'\r' }));
-        // Mostly short dialogues; sometimes 450 reply lines, to reach the transcript's 400-line bound.
+        // Mostly short dialogues; sometimes 450 continuation lines, past the 128-line bound.
         var many = Gen.Const(Enumerable.Repeat(Encoding.ASCII.GetBytes("250-x\r\n"), 450).ToArray());
-        Gen.Select(Gen.Frequency((9, line.Array[0, 40]), (1, many)), Gen.Int[1, 700], Gen.Bool).Check((lines, chunk, ehlo) =>
+        Gen.Select(Gen.Frequency((9, line.Array[0, 40]), (1, many)), Gen.Int[1, 700]).Check((lines, chunk) =>
         {
+            cases.Sample();
             byte[] all = [.. lines.SelectMany(l => l)];
-            var conversation = new SmtpConversation(new SmtpProbeOptions());
-            if (ehlo)
-            {
-                byte[] command = Encoding.ASCII.GetBytes("EHLO danemtasts.invalid\r\n");
-                conversation.LogClient(command, 0, command.Length);
-            }
-
+            using var stream = new ChunkedStream(all, chunk);
+            var reader = new SmtpReplyReader(stream);
             FuzzRun.Timed(() =>
             {
-                for (int at = 0; at < all.Length; at += chunk)
+                for (int reads = 0; reads < all.Length + 1; reads++)
                 {
-                    conversation.LogServer(all, at, Math.Min(chunk, all.Length - at));
+                    long before = stream.Position;
+                    SmtpReplyRead read = reader.ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+                    Assert.True(stream.Position - before <= SmtpReplyReader.MaxReplyBytes + SmtpReplyReader.MaxLineBytes + 2048, "one read consumed more than its bound");
+                    if (read.Reply is { } reply)
+                    {
+                        cases.Hit("reply");
+                        Assert.InRange(reply.Code, 0, 999);
+                        Assert.InRange(reply.Lines.Count, 1, SmtpReplyReader.MaxLinesPerReply);
+                        Assert.All(reply.Keywords(), k => Assert.True(k.Length > 0 && !k.Contains(' ', StringComparison.Ordinal) && string.Equals(k, k.ToUpperInvariant(), StringComparison.Ordinal)));
+                        continue;
+                    }
+
+                    cases.Hit(read.Fault.ToString());
+                    break;
                 }
 
                 return 0;
             });
-            IReadOnlyList<string> transcript = conversation.Transcript;
-            Assert.InRange(transcript.Count, 0, 402);
-            Assert.All(transcript, l => Assert.True(l.Length <= 3 + 512 + 1, $"transcript line of {l.Length} chars"));
-            foreach (SmtpReply? reply in new[] { conversation.Banner, conversation.LastReply, conversation.FirstEhloReply })
-            {
-                if (reply is not null)
-                {
-                    Assert.InRange(reply.Code, 0, 999);
-                    Assert.All(SmtpConversation.Keywords(reply), k => Assert.True(k.Length > 0 && !k.Contains(' ', StringComparison.Ordinal) && string.Equals(k, k.ToUpperInvariant(), StringComparison.Ordinal)));
-                }
-            }
-        }, output, "SmtpConversation random bytes");
+        }, output, "SmtpReplyReader random bytes");
+        cases.AssertReached(5, "reply", nameof(SmtpReplyFault.Closed), nameof(SmtpReplyFault.NotSmtp), nameof(SmtpReplyFault.LineTooLong), nameof(SmtpReplyFault.TooManyLines));
     }
 
     [Fact]
     public void Well_formed_replies_are_read_exactly_however_they_are_chunked()
     {
+        var cases = new CaseCounter(output, "SmtpReplyReader well-formed replies");
         Gen.Select(Text, Keyword.Array[0, 8], Gen.Int[1, 64], Gen.Int[200, 599]).Check((greeting, keywords, chunk, bannerCode) =>
         {
-            var conversation = new SmtpConversation(new SmtpProbeOptions());
-            Feed(conversation, Encoding.ASCII.GetBytes($"{bannerCode} {greeting}\r\n"), chunk);
-            byte[] command = Encoding.ASCII.GetBytes("EHLO danemtasts.invalid\r\n");
-            conversation.LogClient(command, 0, command.Length);
+            cases.Sample();
             var ehlo = new StringBuilder();
             string[] lines = ["mx.example greets you", .. keywords];
             for (int i = 0; i < lines.Length; i++)
@@ -79,24 +78,22 @@ public class SmtpReplyFuzz(ITestOutputHelper output)
                 ehlo.Append("250").Append(i == lines.Length - 1 ? ' ' : '-').Append(lines[i]).Append("\r\n");
             }
 
-            Feed(conversation, Encoding.ASCII.GetBytes(ehlo.ToString()), chunk);
+            using var stream = new ChunkedStream(Encoding.ASCII.GetBytes($"{bannerCode} {greeting}\r\n{ehlo}"), chunk);
+            var reader = new SmtpReplyReader(stream);
+            SmtpReply banner = Assert.IsType<SmtpReply>(reader.ReadAsync(CancellationToken.None).GetAwaiter().GetResult().Reply);
+            SmtpReply reply = Assert.IsType<SmtpReply>(reader.ReadAsync(CancellationToken.None).GetAwaiter().GetResult().Reply);
 
-            Assert.NotNull(conversation.Banner);
-            Assert.Equal(bannerCode, conversation.Banner.Code);
-            Assert.Equal([greeting], conversation.Banner.Lines);
-            Assert.NotNull(conversation.FirstEhloReply);
-            Assert.Equal(250, conversation.FirstEhloReply.Code);
-            Assert.Equal(lines, conversation.FirstEhloReply.Lines);
-            Assert.Equal(keywords.Select(k => k.Split(' ')[0]), SmtpConversation.Keywords(conversation.FirstEhloReply));
-            Assert.Null(conversation.NonSmtpLine);
-        }, output, "SmtpConversation well-formed replies");
-    }
-
-    private static void Feed(SmtpConversation conversation, byte[] bytes, int chunk)
-    {
-        for (int at = 0; at < bytes.Length; at += chunk)
-        {
-            conversation.LogServer(bytes, at, Math.Min(chunk, bytes.Length - at));
-        }
+            Assert.Equal(bannerCode, banner.Code);
+            Assert.Equal([greeting], banner.Lines);
+            Assert.Equal(250, reply.Code);
+            Assert.Equal(lines, reply.Lines);
+            Assert.Equal(keywords.Select(k => k.Split(' ')[0]), reply.Keywords());
+            Assert.Equal(0, reader.Buffered);
+            if (chunk < 8 && keywords.Length > 2)
+            {
+                cases.Hit("multi-line reply in small chunks");
+            }
+        }, output, "SmtpReplyReader well-formed replies");
+        cases.AssertReached(20, "multi-line reply in small chunks");
     }
 }

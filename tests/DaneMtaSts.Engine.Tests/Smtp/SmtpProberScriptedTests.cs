@@ -8,7 +8,7 @@ using Org.BouncyCastle.Tls;
 
 namespace DaneMtaSts.Engine.Tests.Smtp;
 
-public sealed class SmtpProberScriptedTests
+public sealed partial class SmtpProberScriptedTests
 {
     private static readonly (X509Certificate2 Leaf, X509Certificate2 Intermediate, X509Certificate2 Root) Pki = TestPki.CreateChain("mx.scripted.test");
 
@@ -306,10 +306,7 @@ public sealed class SmtpProberScriptedTests
         var counters = new SmtpCounters();
         await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct);
             await c.WriteLineAsync("454 4.7.0 TLS not available", ct);
             await c.ServeCommandsAsync(null, null, ct);
         });
@@ -332,10 +329,7 @@ public sealed class SmtpProberScriptedTests
         var counters = new SmtpCounters();
         await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct);
             await c.WriteLineAsync("220 2.0.0 Ready", ct);
             await c.ReadRawAsync(16, ct); // the start of the ClientHello, then hang up
             c.Close();
@@ -356,10 +350,7 @@ public sealed class SmtpProberScriptedTests
     {
         await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
         {
-            await c.WriteLineAsync("220 mx ESMTP", ct);
-            await c.ReadLineAsync(ct);
-            await c.WriteAsync("250-mx\r\n250 STARTTLS\r\n", ct);
-            await c.ReadLineAsync(ct);
+            await c.OfferStartTlsAsync(ct);
             await c.WriteLineAsync("220 2.0.0 Ready", ct);
             await Task.Delay(Timeout.Infinite, ct);
         });

@@ -151,6 +151,44 @@ public sealed class SmtpSessionTests
     }
 
     [Fact]
+    public async Task MailKit_takes_over_the_probed_tls12_connection_after_a_multi_line_banner()
+    {
+        // docs/smtp.md#sending: the message goes over the connection whose chain was read from the
+        // Certificate message; MailKit starts from a replay of the banner, not a second greeting.
+        ServedChain served = ServedChain.Of(Pki.Leaf, Pki.Root, Pki.Intermediate);
+        await using var server = ScriptedSmtpServer.Start(async (c, ct) =>
+        {
+            await c.WriteAsync("220-mx.inprocess.test ESMTP\r\n220 second banner line\r\n", ct);
+            await c.ReadLineAsync(ct);
+            await c.WriteAsync("250-mx.inprocess.test\r\n250 STARTTLS\r\n", ct);
+            await c.ReadLineAsync(ct);
+            await c.WriteLineAsync("220 go ahead", ct);
+            await c.StartTlsAsync(served, ct, Org.BouncyCastle.Tls.ProtocolVersion.TLSv12);
+            await c.ServeCommandsAsync(null, null, ct);
+        });
+        MimeMessage message = TestMessage.Create("admin@sender.test", ["alice@inprocess.test"], "Over TLS 1.2", "t12");
+
+        SmtpSendResult sent;
+        await using (SmtpSession session = await SmtpSession.OpenAsync(server.Address, "mx.inprocess.test", "mx.inprocess.test", Fast(server.Port), requireTls: true, CancellationToken.None))
+        {
+            Assert.True(session.IsOpen);
+            Assert.Equal(ServedChainSource.HandshakeRecord, session.Probe.ServedChainSource);
+            Assert.Equal(served.Served.Select(c => c.Thumbprint), session.Probe.ServedChain.Select(c => c.Thumbprint));
+            sent = await session.SendAsync(message, CancellationToken.None);
+        }
+
+        Assert.True(sent.Accepted, sent.Failure);
+        Assert.Equal(250, sent.ReplyCode);
+        ScriptedSmtpConnection seen = Assert.Single(server.Connections);
+        Assert.True(seen.TlsEstablished);
+        Assert.Single(seen.Messages);
+        // EHLO before STARTTLS and after it (the probe), then MailKit's own EHLO over the same TLS session.
+        Assert.Equal(3, seen.Received.Count(l => l.StartsWith("EHLO ", StringComparison.Ordinal)));
+        Assert.Single(seen.Received, "STARTTLS");
+        Assert.Equal("QUIT", seen.Received.Last());
+    }
+
+    [Fact]
     public async Task Session_to_a_closed_port_is_not_open_and_says_why()
     {
         int port = ScriptedSmtpServer.ClosedPort();

@@ -91,22 +91,29 @@ public sealed class Socks5ProxyTests
     }
 
     [Theory]
-    [InlineData(Socks5Behaviour.DenyByRuleset, "not allowed by ruleset")]
-    [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5")]
-    [InlineData(Socks5Behaviour.BadAddressType, "address type 9")]
-    [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection")]
-    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 3 s")]
-    public async Task A_proxy_that_refuses_stalls_or_lies_is_the_proxy_failure_not_the_target(Socks5Behaviour behaviour, string expected)
+    [InlineData(Socks5Behaviour.DenyByRuleset, "not allowed by ruleset", true)]
+    [InlineData(Socks5Behaviour.WrongVersion, "does not speak SOCKS5", true)]
+    [InlineData(Socks5Behaviour.BadAddressType, "address type 9", true)]
+    [InlineData(Socks5Behaviour.CloseAfterGreeting, "closed the connection", true)]
+    [InlineData(Socks5Behaviour.StallGreeting, "did not answer within 3 s", true)]
+    // docs/smtp.md#proxy-first-byte: ssh -D answers CONNECT with success before its far side has
+    // connected; nothing shows port 25 was reached until the target's first byte, so this is a
+    // connect failure (whose fault the verdict decides), not the proxy's and not a banner failure.
+    [InlineData(Socks5Behaviour.SucceedThenClose, "then closed it before the server sent a byte", false)]
+    [InlineData(Socks5Behaviour.SucceedThenStall, "but no byte came from the server within 3 s", false)]
+    public async Task A_proxy_that_refuses_stalls_or_lies_fails_at_the_connect_stage_and_reaches_no_port_25(Socks5Behaviour behaviour, string expected, bool proxyFault)
     {
         await using var proxy = TestSocks5Server.Start(behaviour);
         var counters = new SmtpCounters();
 
         // A stalled proxy is a fault that waits for the timeout: a short one (TestTimeouts.Fault).
-        SmtpProbeOptions options = Options(proxy, 25, counters) with { ConnectTimeout = TestTimeouts.Fault };
+        SmtpProbeOptions options = Options(proxy, 25, counters) with { ConnectTimeout = TestTimeouts.Fault, CommandTimeout = TestTimeouts.Fault };
         SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", options, CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
-        Assert.True(result.ProxyFailed);
+        Assert.Equal(proxyFault, result.ProxyFailed);
+        Assert.False(result.Connected);
+        Assert.Null(result.Banner);
         Assert.False(result.TlsEstablished);
         Assert.Contains(expected, result.Failure, StringComparison.Ordinal);
         Assert.Equal(0, counters.ConnectionsOpened);
@@ -117,11 +124,26 @@ public sealed class Socks5ProxyTests
     {
         await using var proxy = TestSocks5Server.Start(Socks5Behaviour.StallConnect);
 
-        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", Options(proxy, 25, new SmtpCounters()), CancellationToken.None);
+        // The stall waits for the connect timeout: the short fault one.
+        SmtpProbeOptions options = Options(proxy, 25, new SmtpCounters()) with { ConnectTimeout = TestTimeouts.Fault };
+        SmtpProbeResult result = await SmtpProber.ProbeAsync(IPAddress.Parse("192.0.2.25"), "mx.example.test", "mx.example.test", options, CancellationToken.None);
 
         Assert.Equal(SmtpProbeStage.Connect, result.Stage);
         Assert.False(result.ProxyFailed);
         Assert.Contains("through the SOCKS5 proxy", result.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_a_proxy_that_only_claims_success_no_partner_is_blamed()
+    {
+        await using GathererLab lab = ProxiedDomain();
+        await using var liar = TestSocks5Server.Start(Socks5Behaviour.SucceedThenClose);
+
+        TlsPolicyResult result = await JudgeAsync(lab, Socks5Proxy.Parse(liar.Uri));
+
+        Assert.Equal(Outcome.Indeterminate, result.Outcome);
+        Assert.Equal(FailureKind.Unreachable, result.Kind);
+        Assert.Null(result.StatusCode);
     }
 
     [Fact]
@@ -166,12 +188,7 @@ public sealed class Socks5ProxyTests
     public async Task Verdicts_through_a_working_proxy_equal_the_direct_ones_and_a_failing_proxy_is_indeterminate()
     {
         // One of the proxies stalls: the lab's timeout is the short fault timeout.
-        await using var lab = new GathererLab { Timeout = TestTimeouts.Fault };
-        const string Host = "mx.proxied.test";
-        var leaf = GathererLab.Leaf(Host);
-        lab.Host(Host, GathererLab.GoodSmtp(leaf));
-        lab.Mx("proxied.test", true, (10, Host));
-        lab.TlsaEe(Host, leaf);
+        await using GathererLab lab = ProxiedDomain(TestTimeouts.Fault);
         await using var proxy = TestSocks5Server.Start();
         await using var stalled = TestSocks5Server.Start(Socks5Behaviour.StallGreeting);
 
@@ -186,6 +203,18 @@ public sealed class Socks5ProxyTests
         Assert.Equal(FailureKind.ProxyFailed, broken.Kind);
         Assert.Null(broken.StatusCode);
         Assert.Contains("-SmtpProxy", broken.Reason, StringComparison.Ordinal);
+    }
+
+    // proxied.test: one DNSSEC-signed MX host with a DANE-EE record matching what it serves.
+    private static GathererLab ProxiedDomain(TimeSpan? timeout = null)
+    {
+        var lab = timeout is { } t ? new GathererLab { Timeout = t } : new GathererLab();
+        const string Host = "mx.proxied.test";
+        var leaf = GathererLab.Leaf(Host);
+        lab.Host(Host, GathererLab.GoodSmtp(leaf));
+        lab.Mx("proxied.test", true, (10, Host));
+        lab.TlsaEe(Host, leaf);
+        return lab;
     }
 
     private static async Task<TlsPolicyResult> JudgeAsync(GathererLab lab, Socks5Proxy? proxy)

@@ -237,6 +237,15 @@ public sealed class ScriptedSmtpConnection : IDisposable
         }
     }
 
+    /// <summary>Greets, answers EHLO offering STARTTLS, and reads the client's next command (STARTTLS): the script's reply to it comes next.</summary>
+    public async Task<string?> OfferStartTlsAsync(CancellationToken ct, string host = "mx")
+    {
+        await WriteLineAsync($"220 {host} ESMTP", ct);
+        await ReadLineAsync(ct);
+        await WriteAsync($"250-{host}\r\n250 STARTTLS\r\n", ct);
+        return await ReadLineAsync(ct);
+    }
+
     /// <summary>Reads up to <paramref name="count"/> raw bytes (e.g. the start of a ClientHello).</summary>
     public async Task<int> ReadRawAsync(int count, CancellationToken ct)
     {

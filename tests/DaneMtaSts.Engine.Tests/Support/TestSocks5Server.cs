@@ -31,6 +31,12 @@ public enum Socks5Behaviour
 
     /// <summary>Closes the connection right after reading the greeting.</summary>
     CloseAfterGreeting,
+
+    /// <summary>Answers CONNECT with success without connecting, then closes (ssh -D when its far side cannot connect).</summary>
+    SucceedThenClose,
+
+    /// <summary>Answers CONNECT with success without connecting, then says nothing (ssh -D while its far side's connect hangs).</summary>
+    SucceedThenStall,
 }
 
 /// <summary>
@@ -202,6 +208,13 @@ public sealed class TestSocks5Server : IAsyncDisposable
                 return;
             case Socks5Behaviour.BadAddressType:
                 await client.SendAsync(new byte[] { 5, 0, 0, 9, 0, 0 }, ct);
+                return;
+            case Socks5Behaviour.SucceedThenClose:
+                await ReplyAsync(client, 0, ct);
+                return;
+            case Socks5Behaviour.SucceedThenStall:
+                await ReplyAsync(client, 0, ct);
+                await Task.Delay(Timeout.Infinite, ct);
                 return;
         }
 
