@@ -36,7 +36,7 @@ param(
     [string[]] $DnsServer,
     [string[]] $TrustedRootCertificate,
     [int] $TimeoutSec = 10,
-    [int] $ThrottleLimit = 16,
+    [int] $ThrottleLimit = 256,
 
     # When this machine cannot reach port 25: probe through a SOCKS5 proxy, or audit by DNS alone.
     [string] $SmtpProxy,

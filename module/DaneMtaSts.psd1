@@ -22,6 +22,7 @@
         'Export-TlsRptReport'
         'Export-TlsPolicyReport'
         'Test-DaneCertificate'
+        'ConvertFrom-MtaStsPolicy'
         'Get-MtaStsPolicyCache'
         'Clear-MtaStsPolicyCache'
         'ConvertTo-ExchangeOnlineCommand'

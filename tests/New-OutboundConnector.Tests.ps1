@@ -25,10 +25,18 @@ Describe 'New-OutboundConnector' {
         @(Get-OutboundConnector).Count | Should -Be 1
     }
 
+    # The three lists lead (instance properties, docs/exchange-online.md#exports); the rest keep
+    # Exchange Online's order, and Format-List shows every one in that order.
     It 'lists properties in Exchange Online order followed by TlsValidationMode' {
         $c = New-OutboundConnector 'Order' -RecipientDomains contoso.com
-        $names = $c.PSObject.Properties.Name
-        $names[0] | Should -Be 'Enabled'
+        $names = @($c.PSObject.Properties.Name)
+        $names[0..2] | Should -Be 'RecipientDomains', 'SmartHosts', 'ValidationRecipients'
+        $names | Should -HaveCount (@($names | Select-Object -Unique).Count)
+        $names[3] | Should -Be 'Enabled'
+        $listed = ($c | Format-List | Out-String -Width 200) -split "`n" | Where-Object { $_ -match '^\s*(\w+)\s*:' } | ForEach-Object { $Matches[1] }
+        $listed[0] | Should -Be 'Enabled'
+        [array]::IndexOf($listed, 'RecipientDomains') | Should -BeLessThan ([array]::IndexOf($listed, 'SmartHosts'))
+        [array]::IndexOf($listed, 'SmartHosts') | Should -BeLessThan ([array]::IndexOf($listed, 'TlsDomain'))
         $names[-1] | Should -Be 'TlsValidationMode'
         [array]::IndexOf($names, 'MtaStsMode') | Should -BeLessThan ([array]::IndexOf($names, 'SmtpDaneMode'))
         [array]::IndexOf($names, 'Name') | Should -BeLessThan ([array]::IndexOf($names, 'Guid'))

@@ -112,6 +112,50 @@ Describe 'From the tenant: a tenant export piped into New-OutboundConnector' {
         Get-OutboundConnector | Select-Object Name, Enabled, Comment, RecipientDomains, SmartHosts, UseMXRecord, TlsSettings, SmtpDaneMode, MtaStsMode | ConvertTo-Json | Should -Be $expected
     }
 
+    # docs/exchange-online.md#exports
+    It 'round-trips Export-Csv: lists joined with ";", booleans and modes read back by name' {
+        $null = New-OutboundConnector 'Csv' -RecipientDomains a.example, '*.b.example' -SmtpDaneMode Mandatory -MtaStsMode None -Comment 'c'
+        $null = New-OutboundConnector 'CsvHosts' -UseMXRecord $false -SmartHosts 192.0.2.7, relay.example.net -RecipientDomains h.example -TlsSettings CertificateValidation -Enabled $false
+        $csv = Join-Path $TestDrive 'own.csv'
+        Get-OutboundConnector | Export-Csv $csv
+        $rows = Import-Csv $csv
+        ($rows | Where-Object Name -eq 'Csv').RecipientDomains | Should -Be 'a.example;*.b.example'
+        ($rows | Where-Object Name -eq 'CsvHosts').SmartHosts | Should -Be '192.0.2.7;relay.example.net'
+        Get-Content $csv -Raw | Should -Not -Match 'System\.String\[\]'
+        $expected = Get-OutboundConnector | Select-Object Name, Enabled, Comment, RecipientDomains, SmartHosts, UseMXRecord, TlsSettings, SmtpDaneMode, MtaStsMode | ConvertTo-Json
+
+        Remove-Item $env:DANEMTASTS_STORE
+        Import-Csv $csv | New-OutboundConnector | Out-Null
+        Get-OutboundConnector | Select-Object Name, Enabled, Comment, RecipientDomains, SmartHosts, UseMXRecord, TlsSettings, SmtpDaneMode, MtaStsMode | ConvertTo-Json | Should -Be $expected
+        (Get-OutboundConnector CsvHosts).UseMXRecord | Should -BeFalse
+        (Get-OutboundConnector CsvHosts).Enabled | Should -BeFalse
+    }
+
+    It 'keeps the lists typed for scripts: count, -contains, -join' {
+        $null = New-OutboundConnector 'Lists' -RecipientDomains a.example, b.example
+        $c = Get-OutboundConnector Lists
+        $c.RecipientDomains.Count | Should -Be 2
+        $c.RecipientDomains -contains 'b.example' | Should -BeTrue
+        $c.RecipientDomains -join ',' | Should -Be 'a.example,b.example'
+        "$($c.RecipientDomains)" | Should -Be 'a.example b.example'
+        $base = $c.PSObject.BaseObject
+        $base.GetType().GetProperty('RecipientDomains').GetValue($base).GetType() | Should -Be ([string[]])
+    }
+
+    It 'writes mode names with ConvertTo-Json -EnumsAsStrings, and takes names or numbers back' {
+        $null = New-OutboundConnector 'Json' -RecipientDomains j.example -SmtpDaneMode Mandatory -MtaStsMode None
+        $names = Get-OutboundConnector Json | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json
+        $names.SmtpDaneMode | Should -Be 'Mandatory'
+        $names.MtaStsMode | Should -Be 'None'
+        $numbers = Get-OutboundConnector Json | ConvertTo-Json | ConvertFrom-Json
+        foreach ($row in $names, $numbers) {
+            Remove-Item $env:DANEMTASTS_STORE
+            $row | New-OutboundConnector | Out-Null
+            (Get-OutboundConnector Json).SmtpDaneMode | Should -Be 'Mandatory'
+            (Get-OutboundConnector Json).MtaStsMode | Should -Be 'None'
+        }
+    }
+
     It 'updates existing connectors from a tenant export piped into Set-OutboundConnector' {
         Import-Clixml $Fixture | New-OutboundConnector | Out-Null
         Set-OutboundConnector 'Contoso partners' -SmtpDaneMode None -RecipientDomains other.example

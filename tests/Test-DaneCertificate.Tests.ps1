@@ -120,6 +120,15 @@ Describe 'Test-DaneCertificate against an MTA-STS policy' {
         $r.DanePassed | Should -BeNullOrEmpty
     }
 
+    It 'shows the parsed policy and says what the parser forgave' {
+        $r = Test-DaneCertificate $ChainPem -HostName mx.plan.test -MtaStsPolicy ($Policy + "max_age: 1`n") -TrustedRootCertificate $RootPem -WarningVariable warn -WarningAction SilentlyContinue
+        $r.MtaStsPolicy.Mode | Should -Be 'Enforce'
+        $r.MtaStsPolicy.MaxAgeSeconds | Should -Be 86400
+        $r.MtaStsPolicy.Mx | Should -Be 'mx.plan.test', '*.backup.plan.test'
+        @($warn) | Should -HaveCount 1
+        "$($warn[0])" | Should -BeLike "MTA-STS policy: The key 'max_age' appears more than once*"
+    }
+
     It 'fails an untrusted certificate with 4.7.5' {
         $r = Test-DaneCertificate $ChainPem -HostName mx.plan.test -MtaStsPolicy $Policy
         $r.MtaStsStatusCode | Should -Be '4.7.5'

@@ -206,8 +206,9 @@ Describe 'Test-OutboundTlsPolicy results' {
 
     It 'format as a table and as a list with readable evidence' {
         $table = $Results[0] | Format-Table | Out-String
-        $table | Should -Match 'Domain\s+TlsValidationMode\s+Outcome\s+StatusCode\s+Kind\s+Security\s+MxHost'
+        $table | Should -Match 'Domain\s+Mode\s+Outcome\s+StatusCode\s+Security\s+MxHost'
         $list = $Results[0] | Format-List | Out-String
+        $list | Should -Match 'Kind\s*:'
         $list | Should -Match 'Evidence\s*:\s*MX: Failed'
         $list | Should -Match 'Resolver: 127\.0\.0\.1'
     }

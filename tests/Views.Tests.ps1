@@ -3,6 +3,7 @@ BeforeAll {
     Import-Module $env:DANEMTASTS_TEST_MODULE -Force
     $env:DANEMTASTS_STORE = Join-Path $TestDrive 'store.json'
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'StallingServers.psm1') -Force
     # A resolver that answers SERVFAIL to everything: every lookup fails at once (a resolver that
     # does not answer at all stops the call as DnsServerUnavailable).
     $script:ServfailDns = Start-ServfailDns
@@ -26,16 +27,26 @@ Describe 'Views at 80 columns' {
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
     }
 
-    # MxHost no longer fits at 80 columns since the Kind column joined the results table: an open
-    # item of the results view (Domain, mode, Outcome, StatusCode and Security are asserted).
-    It 'shows Domain, the mode, Outcome, StatusCode and Security of results' {
-        $r = Test-OutboundTlsPolicy contoso.example -TlsValidationMode Mandatory @Offline
+    It 'shows Domain, the mode, Outcome, StatusCode, Security and MxHost of results' {
+        # A resolver that knows the MX host, so that results name it; no probe is made. MxHost gets
+        # the 13 columns left of 80 (a longer name wraps within its column).
+        $dns = New-StaticDns
+        try {
+            $dns.AddMx('contoso.example', 'mx1.conto.so'); $dns.AddA('mx1.conto.so', '127.0.0.1')
+            $r = Test-OutboundTlsPolicy contoso.example -TlsValidationMode Opportunistic, Mandatory -DnsServer $dns.EndPoint -DnssecValidation Resolver -SkipSmtpProbe -WarningAction SilentlyContinue
+        }
+        finally { $dns.Dispose() }
+        $r | Should -HaveCount 2
         $text = $r | Out-String -Width 80
         $header = ($text -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -First 1)
-        foreach ($column in 'Domain', 'TlsValidationMode', 'Outcome', 'StatusCode', 'Security') {
+        foreach ($column in 'Domain', 'Mode', 'Outcome', 'StatusCode', 'Security', 'MxHost') {
             $header | Should -Match "\b$column\b"
         }
-        $text | Should -Match "contoso\.example\s+Mandatory\s+$($r.Outcome)"
+        $text | Should -Match "contoso\.example\s+Opportunistic\s+$($r[0].Outcome)\s+mx1\.conto\.so"
+        $text | Should -Match "contoso\.example\s+Mandatory\s+$($r[1].Outcome)\s+$([regex]::Escape($r[1].StatusCode))\s+mx1\.conto\.so"
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
+        # Format-List says where the MTA-STS policy came from (docs/verdicts.md#mta-sts-cache): none published here.
+        ($r[0] | Format-List | Out-String -Width 120) | Should -Match '(?m)^MtaStsPolicySource\s*:\s*None'
     }
 
     It 'shows Recipient, Outcome, Sent and ServerReply of Validate-OutboundConnector' {

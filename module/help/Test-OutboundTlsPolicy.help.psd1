@@ -20,7 +20,7 @@ Many domains run concurrently (-ThrottleLimit); results come out in input order 
         TlsValidationMode = 'One or more of None, Opportunistic and Mandatory: one result per domain per mode, all judged from one gathering of evidence. Default: the connector''s modes, else Opportunistic (Exchange Online''s default).'
         SmtpDaneMode      = 'Judge under this SmtpDaneMode (Opportunistic, Mandatory or None) instead of the shorthand; the missing one of SmtpDaneMode/MtaStsMode comes from the connector, else Opportunistic.'
         MtaStsMode        = 'Judge under this MtaStsMode (Opportunistic or None) instead of the shorthand.'
-        ThrottleLimit     = @{ Description = 'How many domains are gathered at once.'; Default = '16' }
+        ThrottleLimit     = @{ Description = 'How many domains are gathered at once (results still leave in input order). The network work is bounded apart from it: at most 96 DNS queries in flight per call, the critical path (host addresses and TLSA, then MX) ahead of the MTA-STS and TLS-RPT lookups, and at most 32 STARTTLS probes; a domain waiting on a lookup or probe that another domain started holds neither.'; Default = '256' }
         Quiet             = 'Return $true or $false per result (Outcome -eq ''Deliver'') instead of result objects: for Pester and CI scripts. Indeterminate is $false.'
         SkipSmtpProbe     = 'Make no SMTP connection at all: a DNS-only audit, for machines that cannot reach port 25 or for thousands of partners in seconds. What DNS (and the MTA-STS policy) decides stays decided: NXDOMAIN and Null MX (Reject), bogus DNSSEC or, under Mandatory, insecure DNSSEC (Queue 4.7.324), under Mandatory a secure host without usable TLSA (Queue 4.7.323), MTA-STS enforce with no MX matching the policy (Queue 4.4.8). What needs the STARTTLS offer or the served certificate is Indeterminate (Kind ProbeSkipped). Not with -SmtpProxy.'
     }
@@ -35,7 +35,7 @@ Many domains run concurrently (-ThrottleLimit); results come out in input order 
             Remarks = 'Answers "what breaks if I switch the Contoso connector to Mandatory?": every recipient domain that would be queued, with the code and the reason.'
         }
         @{
-            Code    = 'Import-Csv partners.csv | Test-OutboundTlsPolicy -TlsValidationMode Mandatory -ThrottleLimit 32 | Export-Csv results.csv'
+            Code    = 'Import-Csv partners.csv | Test-OutboundTlsPolicy -TlsValidationMode Mandatory | Export-Csv results.csv'
             Remarks = 'Audits a list of partner domains (a Domain column) and saves the flat results.'
         }
         @{

@@ -19,7 +19,11 @@ param(
     [string] $OutputPath = (Join-Path $PSScriptRoot '../../output/bench/bench.json'),
     # One-way delay of the relay; the round-trip time is twice this.
     [int] $DelayMs = 100,
-    [int] $Runs = 7
+    [int] $Runs = 7,
+    # Domains of the streamed-memory figure (docs/architecture.md#bounded-memory).
+    [int] $StreamDomains = 100000,
+    # Consecutive bulk calls of the stall figure.
+    [int] $StallRuns = 10
 )
 
 Set-StrictMode -Version Latest
@@ -353,6 +357,72 @@ $getMs = Get-Median $store.Get
 $setMs = Get-Median $store.Set
 Add-Figure 'store' '1,000 connectors: Get-OutboundConnector (all), median' $getMs 'ms' '<= 50 ms' ($getMs -le 50)
 Add-Figure 'store' '1,000 connectors: Set-OutboundConnector (one), median' $setMs 'ms' '<= 50 ms' ($setMs -le 50) ("store {0:N0} KB, filled by 1,000 New-OutboundConnector in {1:N1} s" -f ($store.Bytes / 1KB), ($store.FillMs / 1000))
+
+# ------------------------------------------------------------------------------------------------
+Write-Host "`n== 5. First call, stalls and a streamed list of $StreamDomains domains" -ForegroundColor Cyan
+# First call in a fresh process: methods JIT-compiled by the first bulk call, and its time.
+Clear-ResolverCache
+$first = Invoke-Child @"
+`$env:DANEMTASTS_STORE = '$($env:DANEMTASTS_STORE)'
+Import-Module '$ModulePath'
+`$domains = @(Get-Content '$($bulk.DomainFile)')
+`$jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false)
+`$sw = [System.Diagnostics.Stopwatch]::StartNew()
+`$null = Test-OutboundTlsPolicy -Domain `$domains -DnsServer '$dns'
+`$sw.Stop()
+@{ Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) - `$jit; Ms = `$sw.Elapsed.TotalMilliseconds } | ConvertTo-Json -Compress
+"@
+Add-Figure 'first' "first bulk call in a fresh process: methods JIT-compiled" $first.Jit '' '' $null 'after Import-Module, before the call'
+Add-Figure 'first' 'first bulk call in a fresh process: time (cold resolver)' ([math]::Round($first.Ms)) 'ms'
+
+# Consecutive bulk calls, each with a cold resolver: how many took 5 s or more (a lost datagram
+# waited out a whole timeout).
+$stallMs = @()
+for ($i = 0; $i -lt $StallRuns; $i++) {
+    Clear-ResolverCache
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $null = Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns
+    $sw.Stop()
+    $stallMs += $sw.Elapsed.TotalMilliseconds
+}
+$stalls = @($stallMs | Where-Object { $_ -ge 5000 }).Count
+Add-Figure 'stall' "$StallRuns consecutive bulk calls (cold): runs with a >= 5 s stall" $stalls '' '0' ($stalls -eq 0) ("median {0:N0} ms, max {1:N0} ms" -f (Get-Median $stallMs), ($stallMs | Measure-Object -Maximum).Maximum)
+
+# A stream: the scale group's real domains, then names under the signed bench zone that do not
+# exist (securely NXDOMAIN: every one a new MX and two TXT lookups), results discarded. The managed
+# heap (after a full collection) and the time per domain are sampled as the stream goes.
+Clear-ResolverCache
+$stream = Invoke-Child @"
+`$env:DANEMTASTS_STORE = '$($env:DANEMTASTS_STORE)'
+Import-Module '$ModulePath'
+`$real = @(Get-Content '$($scale.DomainFile)')
+`$total = $StreamDomains
+`$marks = [System.Collections.Generic.HashSet[int]]::new([int[]] @(2000, 10000, 25000, 50000, 75000, `$total))
+`$samples = [System.Collections.Generic.List[object]]::new()
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$heap0 = [GC]::GetTotalMemory(`$true)
+`$count = 0
+`$sw = [System.Diagnostics.Stopwatch]::StartNew()
+& { `$real; for (`$i = `$real.Count; `$i -lt `$total; `$i++) { "s`$i.stream.bench.test" } } |
+    Test-OutboundTlsPolicy -DnsServer '$dns' -ErrorAction SilentlyContinue |
+    ForEach-Object {
+        `$count++
+        if (`$marks.Contains(`$count)) { `$samples.Add(@{ Count = `$count; Ms = `$sw.Elapsed.TotalMilliseconds; HeapMB = ([GC]::GetTotalMemory(`$true) - `$heap0) / 1MB }) }
+    }
+`$self = [System.Diagnostics.Process]::GetCurrentProcess()
+@{ Samples = `$samples; Count = `$count; PeakMB = `$self.PeakWorkingSet64 / 1MB } | ConvertTo-Json -Compress -Depth 4
+"@
+foreach ($sample in $stream.Samples) {
+    Add-Figure 'stream' ("{0:N0} domains streamed: managed heap growth" -f $sample.Count) ([math]::Round($sample.HeapMB, 1)) 'MB' '<= 64 MB' ($sample.HeapMB -le 64) ("{0:N0} s so far" -f ($sample.Ms / 1000))
+}
+$s = @($stream.Samples)
+if ($s.Count -ge 3) {
+    # Time per domain over the NXDOMAIN part only, early (2,000 to 25,000) vs late (the last interval).
+    $early = ($s[2].Ms - $s[0].Ms) / ($s[2].Count - $s[0].Count)
+    $late = ($s[-1].Ms - $s[-2].Ms) / ($s[-1].Count - $s[-2].Count)
+    Add-Figure 'stream' 'time per domain, 2,000-25,000 vs the last interval' ([math]::Round($late / $early, 2)) 'x' 'flat (about 1x)' ($late / $early -le 1.3) ("{0:N3} vs {1:N3} ms" -f $early, $late)
+}
+Add-Figure 'stream' "peak working set, $($stream.Count) domains streamed" ([math]::Round($stream.PeakMB)) 'MB'
 
 # ------------------------------------------------------------------------------------------------
 $elapsed = (Get-Date) - $started

@@ -18,6 +18,9 @@ public sealed record DnsResolverOptions
     /// <summary>Retries after a timed-out attempt (bounded).</summary>
     public int Retries { get; init; } = 1;
 
+    /// <summary>At most this many queries on the wire at once (docs/dns.md#query-budget).</summary>
+    public int MaxQueriesInFlight { get; init; } = DnsQueryBudget.DefaultMaxInFlight;
+
     /// <summary>Cache answers inside this resolver instance (one call of a cmdlet); never shared between instances.</summary>
     public bool UseCache { get; init; } = true;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dns.Dnssec;
 using DaneMtaSts.Engine.Dns.Wire;
 using DnsClient;
@@ -30,25 +31,35 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>How many CNAME links are followed before giving up (docs/verdicts.md#cname: depth ≤ 8).</summary>
     public const int MaxCnameLinks = 8;
 
+    /// <summary>How many answers (name and type) one instance keeps; the least recently used go first.</summary>
+    public const int MaxCachedAnswers = 16_384;
+
     /// <summary>EDNS UDP payload size recommended by DNS Flag Day 2020 (avoids IP fragmentation).</summary>
     public const int EdnsBufferSize = 1232;
 
     private readonly DnsResolverOptions _options;
     private readonly IReadOnlyList<IPEndPoint> _servers;
-    private readonly LookupClient? _udpClient;
+    private readonly LookupClient[] _udpAttempts = [];
+    private readonly TimeSpan[] _udpAttemptStarts = [];
     private readonly LookupClient? _tcpClient;
-    private readonly ConcurrentDictionary<(string Name, QueryType Type), Lazy<Task<RawAnswer>>> _cache = new();
-    private readonly ConcurrentDictionary<(string Name, ushort Type), Lazy<Task<ValidatedResponse>>> _localCache = new();
+    private readonly TimeSpan _queryBudget;
+    private readonly SharedWork<(string Name, QueryType Type), RawAnswer> _cache;
+    private readonly SharedWork<(string Name, ushort Type), ValidatedResponse> _localCache;
+    private readonly SharedWork<string, ResolverInfo> _validationCheck;
     private readonly List<DohTransport> _doh = [];
     private readonly LocalDnssecValidator? _validator;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _validationLock = new();
-    private Task<ResolverInfo>? _validationCheck;
     private ResolverInfo _resolver;
 
     public DnsResolver(DnsResolverOptions? options = null)
     {
         _options = options ?? new DnsResolverOptions();
+
+        // The answer cache is SharedWork (docs/architecture.md#shared-work) on the instance's
+        // lifetime, bounded (docs/architecture.md#bounded-memory).
+        _cache = new SharedWork<(string, QueryType), RawAnswer>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
+        _localCache = new SharedWork<(string, ushort), ValidatedResponse>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
+        _validationCheck = new SharedWork<string, ResolverInfo>(StringComparer.Ordinal, lifetime: _lifetime.Token);
         _servers = _options.Servers.Count > 0 ? [.. _options.Servers] : SystemResolvers();
         if (_options.DohServers.Count > 0 && _options.Servers.Count == 0)
         {
@@ -75,16 +86,29 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             },
         };
 
+        // One query's whole budget: attempts × timeout, as the options give it.
+        _queryBudget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
+        Budget = new DnsQueryBudget(_options.MaxQueriesInFlight);
         if (_servers.Count > 0)
         {
-            _udpClient = new LookupClient(CreateClientOptions(tcpOnly: false));
-            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true));
+            // DnsClient waits a whole attempt for a lost datagram: the attempts follow the wire
+            // transport's short, growing schedule instead (docs/dns.md#query-budget), one client each.
+            // Attempt k starts after the first k intervals of the schedule and listens until the
+            // query's budget ends, so a late answer to an earlier attempt still counts.
+            IReadOnlyList<TimeSpan> intervals = AttemptSchedule(_queryBudget);
+            _udpAttemptStarts = new TimeSpan[intervals.Count];
+            for (int k = 1; k < intervals.Count; k++)
+            {
+                _udpAttemptStarts[k] = _udpAttemptStarts[k - 1] + intervals[k - 1];
+            }
+
+            _udpAttempts = [.. _udpAttemptStarts.Select(start => new LookupClient(CreateClientOptions(tcpOnly: false, _queryBudget - start)))];
+            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true, _options.Timeout));
         }
 
         if (_options.DnssecValidation != DnssecValidationMode.Resolver && (_servers.Count > 0 || _options.DohServers.Count > 0))
         {
-            // One query's whole budget, as DnsClient gets it: attempts × timeout.
-            TimeSpan budget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
+            TimeSpan budget = _queryBudget;
             var transports = new List<IDnsWireTransport>();
             transports.AddRange(_servers.Select(s => new UdpTcpTransport(s, budget, Counters)));
             foreach (Uri url in _options.DohServers)
@@ -94,13 +118,47 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 transports.Add(doh);
             }
 
-            _validator = new LocalDnssecValidator(new CountingTransport(new FailoverTransport(transports), Counters), _options.TrustAnchors);
+            _validator = new LocalDnssecValidator(new BudgetedTransport(new CountingTransport(new FailoverTransport(transports), Counters), Budget), _options.TrustAnchors);
         }
     }
 
     public ResolverInfo Resolver => Volatile.Read(ref _resolver);
 
     public DnsCounters Counters { get; } = new();
+
+    /// <summary>The queries in flight of this resolver (shared with the CD=1 re-asks and in-process validation).</summary>
+    public DnsQueryBudget Budget { get; }
+
+    /// <summary>
+    /// The timeouts of the UDP attempts of one query over DnsClient: 200 ms, then doubling, as long as
+    /// they fit the budget; the last attempt takes what is left (at most <see cref="UdpTcpTransport.MaxSends"/> attempts).
+    /// </summary>
+    internal static IReadOnlyList<TimeSpan> AttemptSchedule(TimeSpan budget)
+    {
+        var schedule = new List<TimeSpan>();
+        TimeSpan next = UdpTcpTransport.FirstRetry;
+        TimeSpan used = TimeSpan.Zero;
+        while (schedule.Count < UdpTcpTransport.MaxSends - 1 && used + next <= budget)
+        {
+            schedule.Add(next);
+            used += next;
+            next *= 2;
+        }
+
+        TimeSpan rest = budget - used;
+        // What is left becomes one more attempt when it is worth one (half the next step), else
+        // it lengthens the last.
+        if (schedule.Count == 0 || rest >= next / 2)
+        {
+            schedule.Add(rest);
+        }
+        else
+        {
+            schedule[^1] += rest;
+        }
+
+        return schedule;
+    }
 
     public Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
@@ -140,12 +198,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     public Task<ResolverInfo> CheckValidationAsync(CancellationToken cancellationToken)
     {
-        lock (_validationLock)
-        {
-            _validationCheck ??= RunValidationCheckAsync(_lifetime.Token);
-        }
-
-        return _validationCheck.WaitAsync(cancellationToken);
+        return _validationCheck.GetAsync(string.Empty, (_, ct) => RunValidationCheckAsync(ct), cancellationToken);
     }
 
     /// <summary>Cancels queries still in flight (shared, cached queries run on the instance's lifetime).</summary>
@@ -302,7 +355,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private static bool SameName(string? a, string b) => DomainName.EqualNames(NormalizeExchange(a), b);
 
-    private LookupClientOptions CreateClientOptions(bool tcpOnly) =>
+    private LookupClientOptions CreateClientOptions(bool tcpOnly, TimeSpan timeout) =>
         new([.. _servers])
         {
             // Our own cache (per instance, with in-flight de-duplication) replaces DnsClient's.
@@ -310,8 +363,8 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             Recursion = true,
             RequestDnsSecRecords = true,
             ExtendedDnsBufferSize = EdnsBufferSize,
-            Timeout = _options.Timeout,
-            Retries = Math.Max(0, _options.Retries),
+            Timeout = timeout,
+            Retries = 0,
             ThrowDnsErrors = false,
 
             // One server per call: this class walks the list itself, so that NXDOMAIN or NODATA from
@@ -464,14 +517,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         ValidatedResponse response;
         if (_options.UseCache)
         {
-            var mine = new Lazy<Task<ValidatedResponse>>(() => ResolveLocallyAsync(name, type, _lifetime.Token));
-            Lazy<Task<ValidatedResponse>> shared = _localCache.GetOrAdd((name, type), mine);
-            if (!ReferenceEquals(shared, mine))
+            Task<ValidatedResponse> shared = _localCache.GetAsync((name, type), (k, ct) => ResolveLocallyAsync(k.Name, k.Type, ct), cancellationToken, out bool joined);
+            if (joined)
             {
                 Counters.CountCacheHit();
             }
 
-            response = await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            response = await shared.ConfigureAwait(false);
         }
         else
         {
@@ -531,21 +583,20 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             return LookupOnWireAsync(name, type, cancellationToken);
         }
 
-        // The cached Task is shared by every caller asking the same name and type, also while the
-        // query is still in flight; it runs on the instance's lifetime, each caller waits on its own token.
-        var mine = new Lazy<Task<RawAnswer>>(() => LookupOnWireAsync(name, type, _lifetime.Token));
-        Lazy<Task<RawAnswer>> shared = _cache.GetOrAdd((name, type), mine);
-        if (!ReferenceEquals(shared, mine))
+        // Shared by every caller asking the same name and type, also while the query is in flight;
+        // each caller waits on its own token, and the query is cancelled only when all have given up.
+        Task<RawAnswer> shared = _cache.GetAsync((name, type), (k, ct) => LookupOnWireAsync(k.Name, k.Type, ct), cancellationToken, out bool joined);
+        if (joined)
         {
             Counters.CountCacheHit();
         }
 
-        return shared.Value.WaitAsync(cancellationToken);
+        return shared;
     }
 
     private async Task<RawAnswer> LookupOnWireAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
-        if (_udpClient is null || _tcpClient is null)
+        if (_udpAttempts.Length == 0 || _tcpClient is null)
         {
             return RawAnswer.Fail(name, type, DnsRcode.None, null, $"{Describe(name, type)} was not looked up: no DNS resolver is configured.");
         }
@@ -579,8 +630,13 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>RFC 4035 §5.5: SERVFAIL from a validator that the CD=1 question answers is a bogus answer.</summary>
     private async Task<RawAnswer> ClassifyServFailAsync(IPEndPoint server, RawAnswer servFail, CancellationToken cancellationToken)
     {
-        DnsRcode withCd = await CheckingDisabledQuery.QueryRcodeAsync(
-            server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+        DnsRcode withCd;
+        using (await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            withCd = await CheckingDisabledQuery.QueryRcodeAsync(
+                server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+        }
+
         string what = Describe(servFail.Name, servFail.Type);
         if (withCd is DnsRcode.NoError or DnsRcode.NxDomain)
         {
@@ -606,10 +662,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         IDnsQueryResponse response;
         try
         {
+            using DnsQueryBudget.Lease slot = await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false);
             Counters.CountQuery(TypeName(type));
             try
             {
-                response = await _udpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+                response = await QueryUdpAttemptsAsync(target, name, type, cancellationToken).ConfigureAwait(false);
             }
             catch (DnsResponseException ex) when (IsTruncation(ex) && !cancellationToken.IsCancellationRequested)
             {
@@ -625,10 +682,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
         catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
         {
-            int attempts = Math.Max(0, _options.Retries) + 1;
             return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), string.Create(
                 CultureInfo.InvariantCulture,
-                $"No answer from {server} for {what} within {attempts} attempt(s) of {_options.Timeout.TotalSeconds:0.#} s."));
+                $"No answer from {server} for {what} within {_queryBudget.TotalSeconds:0.#} s ({_udpAttempts.Length} attempt(s))."));
         }
         catch (DnsXidMismatchException)
         {
@@ -673,6 +729,67 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return RawAnswer.Fail(name, type, rcode, server.ToString(), $"{RcodeText(rcode)} from {server} for {what}.");
         }
     }
+
+    /// <summary>
+    /// The UDP attempts of one query, overlapping: a new attempt starts on the short growing schedule
+    /// while the earlier ones keep listening (each until the query's budget ends), and the first answer
+    /// wins; the others are cancelled. Only timeouts let the other attempts go on: any other outcome
+    /// of an attempt (an answer, truncation, a malformed or mismatched reply) is the query's outcome.
+    /// </summary>
+    private async Task<IDnsQueryResponse> QueryUdpAttemptsAsync(NameServer[] target, string name, QueryType type, CancellationToken cancellationToken)
+    {
+        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new List<Task<IDnsQueryResponse>>(_udpAttempts.Length);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int next = 0;
+        Exception? lastTimeout = null;
+        try
+        {
+            while (true)
+            {
+                while (next < _udpAttempts.Length && clock.Elapsed >= _udpAttemptStarts[next])
+                {
+                    pending.Add(_udpAttempts[next++].QueryServerAsync(target, name, type, QueryClass.IN, attempts.Token));
+                }
+
+                if (pending.Count == 0)
+                {
+                    throw lastTimeout ?? new DnsResponseException(DnsResponseCode.ConnectionTimeout, "No attempt was made.");
+                }
+
+                Task wake = next < _udpAttempts.Length
+                    ? Task.Delay(Max(TimeSpan.Zero, _udpAttemptStarts[next] - clock.Elapsed), attempts.Token)
+                    : Task.Delay(System.Threading.Timeout.Infinite, attempts.Token);
+                Task done = await Task.WhenAny([.. pending, wake]).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (done == wake)
+                {
+                    continue;
+                }
+
+                var finished = (Task<IDnsQueryResponse>)done;
+                pending.Remove(finished);
+                try
+                {
+                    return await finished.ConfigureAwait(false);
+                }
+                catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && !cancellationToken.IsCancellationRequested)
+                {
+                    lastTimeout = ex; // this attempt is over; the others (and those to come) go on
+                }
+            }
+        }
+        finally
+        {
+            await attempts.CancelAsync().ConfigureAwait(false);
+            foreach (Task<IDnsQueryResponse> loser in pending)
+            {
+                _ = loser.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// With UseTcpFallback off, DnsClient 1.8.0 reports a truncated UDP answer (TC=1, or a short

@@ -14,6 +14,9 @@ public enum MtaStsPolicySource
 
     /// <summary>Taken from the policy cache (unexpired).</summary>
     Cached,
+
+    /// <summary>Given as text to an offline check (Test-DaneCertificate -MtaStsPolicy); never fetched.</summary>
+    Given,
 }
 
 /// <summary>What the resolution did to the policy cache.</summary>
@@ -62,6 +65,9 @@ public sealed record MtaStsEvidence
 
     /// <summary>The id of the policy in effect (the TXT id when fetched or extended, the cached id otherwise).</summary>
     public string? PolicyId { get; init; }
+
+    /// <summary>When the policy in effect was fetched over HTTPS (UTC): during this run, or when the cached copy was.</summary>
+    public DateTime? PolicyFetchedUtc { get; init; }
 
     /// <summary>When the policy in effect expires from the cache (UTC), if it is cached.</summary>
     public DateTime? ExpiresUtc { get; init; }

@@ -46,11 +46,24 @@ public sealed record MtaStsPolicy
     public TimeSpan MaxAge => TimeSpan.FromSeconds(MaxAgeSeconds);
 
     /// <summary>Parses a policy body; on failure <paramref name="error"/> says why in one sentence and <paramref name="policy"/> is null.</summary>
-    public static bool TryParse(string text, [NotNullWhen(true)] out MtaStsPolicy? policy, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(string text, [NotNullWhen(true)] out MtaStsPolicy? policy, [NotNullWhen(false)] out string? error) =>
+        TryParse(text, out policy, out error, out _);
+
+    /// <summary>
+    /// As <see cref="TryParse(string, out MtaStsPolicy?, out string?)"/>, and <paramref name="warnings"/>
+    /// are what the parser forgave up to the point where it stopped (all of them for a valid policy).
+    /// </summary>
+    public static bool TryParse(string text, [NotNullWhen(true)] out MtaStsPolicy? policy, [NotNullWhen(false)] out string? error, out IReadOnlyList<string> warnings)
+    {
+        var found = new List<string>();
+        warnings = found;
+        return TryParse(text, found, out policy, out error);
+    }
+
+    private static bool TryParse(string text, List<string> warnings, [NotNullWhen(true)] out MtaStsPolicy? policy, [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(text);
         policy = null;
-        var warnings = new List<string>();
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var extensions = new Dictionary<string, string>(StringComparer.Ordinal);
         var mxValues = new List<string>();
@@ -94,7 +107,7 @@ public sealed record MtaStsPolicy
 
             string key = line[..colon];
             string value = line[(colon + 1)..].TrimStart(' ', '\t');
-            if (!MtaStsTxtRecord.IsExtensionName(key))
+            if (!TagValueList.IsExtensionName(key))
             {
                 // Not a field name of the grammar (spaces, an empty key, non-ASCII): say so, ignore it.
                 warnings.Add($"Line {n + 1} has an invalid key \"{Shorten(key)}\"; it was ignored.");

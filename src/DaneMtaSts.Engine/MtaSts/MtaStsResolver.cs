@@ -56,6 +56,7 @@ public static class MtaStsResolver
             Policy = policy,
             Source = source,
             PolicyId = id,
+            PolicyFetchedUtc = source switch { MtaStsPolicySource.Cached => cached?.FetchedUtc, MtaStsPolicySource.Fetched => nowUtc, _ => null },
             ExpiresUtc = expires,
             Failures = failures,
             Notes = notes,

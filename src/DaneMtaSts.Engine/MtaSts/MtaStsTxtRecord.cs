@@ -101,33 +101,7 @@ public sealed record MtaStsTxtRecord
     }
 
     /// <summary>True when the record begins with "v=STSv1" followed by WSP* ";".</summary>
-    internal static bool IsStsRecord(string record)
-    {
-        if (record is null || !record.StartsWith(Version, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        int i = Version.Length;
-        while (i < record.Length && IsWsp(record[i]))
-        {
-            i++;
-        }
-
-        return i < record.Length && record[i] == ';';
-    }
-
-    internal static bool IsWsp(char c) => c is ' ' or '\t';
-
-    internal static bool IsAlnum(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9');
-
-    /// <summary>ext-name of RFC 8461 §3.1 and RFC 8460 §3: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").</summary>
-    internal static bool IsExtensionName(string name) =>
-        name.Length is >= 1 and <= 32 && IsAlnum(name[0]) && name.All(c => IsAlnum(c) || c is '_' or '-' or '.');
-
-    /// <summary>ext-value: 1*(%x21-3A / %x3C / %x3E-7E), printable ASCII without '=', ';' and space.</summary>
-    internal static bool IsExtensionValue(string value) =>
-        value.Length >= 1 && value.All(c => c is (>= '\x21' and <= '\x3A') or '\x3C' or (>= '\x3E' and <= '\x7E'));
+    internal static bool IsStsRecord(string record) => TagValueList.StartsWithVersion(record, Version);
 
     private static bool TryParseFields(string record, List<string> warnings, out string? id, out IReadOnlyDictionary<string, string> extensions, out string? error)
     {
@@ -136,34 +110,16 @@ public sealed record MtaStsTxtRecord
         extensions = ext;
         error = null;
 
-        // The version is the first piece; every later piece between ';' is one field with WSP around it.
-        string[] pieces = record.Split(';');
-        for (int i = 1; i < pieces.Length; i++)
+        if (!TagValueList.TrySplit(record, out var fields, out error))
         {
-            string field = pieces[i].Trim(' ', '\t');
-            if (field.Length == 0)
-            {
-                if (i == pieces.Length - 1 && i > 1)
-                {
-                    break; // one trailing delimiter is allowed
-                }
+            return false;
+        }
 
-                error = i == pieces.Length - 1 ? "it has no fields after the version" : $"field {i} is empty (\";;\")";
-                return false;
-            }
-
-            int eq = field.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                error = $"field \"{DomainName.Printable(field)}\" is not name=value";
-                return false;
-            }
-
-            string name = field[..eq];
-            string value = field[(eq + 1)..];
+        foreach (var (name, value) in fields)
+        {
             if (name == "id")
             {
-                if (value.Length is < 1 or > 32 || !value.All(IsAlnum))
+                if (value.Length is < 1 or > 32 || !value.All(TagValueList.IsAlnum))
                 {
                     error = $"the id \"{DomainName.Printable(value)}\" must be 1 to 32 letters and digits";
                     return false;
@@ -180,15 +136,9 @@ public sealed record MtaStsTxtRecord
                 continue;
             }
 
-            if (!IsExtensionName(name))
+            error = TagValueList.CheckExtension(name, value);
+            if (error is not null)
             {
-                error = $"\"{DomainName.Printable(name)}\" is not a valid field name";
-                return false;
-            }
-
-            if (!IsExtensionValue(value))
-            {
-                error = $"the value of field \"{name}\" contains a space, '=', ';' or a non-printable character, or is empty";
                 return false;
             }
 

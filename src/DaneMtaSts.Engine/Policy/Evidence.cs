@@ -254,8 +254,14 @@ public sealed record MtaStsStepEvidence
 
     public string? PolicyId { get; init; }
 
-    /// <summary>Fetched, Cached or None; Given for a policy given as text (Test-DaneCertificate).</summary>
-    public string Source { get; init; } = "None";
+    /// <summary>Where the policy in effect came from: fetched in this run, the policy cache, given as text (Test-DaneCertificate), or none.</summary>
+    public MtaSts.MtaStsPolicySource PolicySource { get; init; }
+
+    /// <summary>Fetched, Cached, Given or None (<see cref="PolicySource"/> as text).</summary>
+    public string Source => PolicySource.ToString();
+
+    /// <summary>When the policy in effect was fetched (UTC): in this run, or when the cached copy was fetched.</summary>
+    public DateTime? PolicyFetchedUtc { get; init; }
 
     public string? TxtRecord { get; init; }
 

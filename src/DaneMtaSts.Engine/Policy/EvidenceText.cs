@@ -90,7 +90,7 @@ public static class EvidenceText
         if (ev.MtaSts.Consulted)
         {
             var sts = ev.MtaSts;
-            Line(0, $"MTA-STS: {(sts.Policy is null ? "no policy" : $"mode {sts.Policy.Mode}, max_age {sts.Policy.MaxAge}, mx {string.Join(", ", sts.Policy.Mx)}")} (source {sts.Source}{(sts.PolicyId is null ? "" : ", id " + sts.PolicyId)})");
+            Line(0, $"MTA-STS: {(sts.Policy is null ? "no policy" : $"mode {sts.Policy.Mode}, max_age {sts.Policy.MaxAge}, mx {string.Join(", ", sts.Policy.Mx)}")} (source {sts.Source}{(sts.PolicyId is null ? "" : ", id " + sts.PolicyId)}{(sts.PolicyFetchedUtc is DateTime fetched ? ", fetched " + fetched.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "")})");
             if (sts.TxtRecord is not null)
             {
                 Line(1, $"TXT: {sts.TxtRecord}");

@@ -83,6 +83,9 @@ public sealed record TlsPolicyResult
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Where the MTA-STS policy of this result came from (Fetched in this run, Cached, None); null when MTA-STS was not consulted.</summary>
+    public Engine.MtaSts.MtaStsPolicySource? MtaStsPolicySource => Evidence.MtaSts.Consulted ? Evidence.MtaSts.PolicySource : null;
+
     /// <summary>The policy that was applied, in RFC 8460 terms: tlsa, sts or no-policy-found.</summary>
     public string PolicyType { get; init; } = "no-policy-found";
 

@@ -599,7 +599,7 @@ public static class VerdictEngine
                 Kind = kind,
                 Security = outcome == Outcome.Deliver ? security : null,
                 MxHost = mxHost,
-                Reason = reason,
+                Reason = VerdictText.WithPolicySource(reason, policyType, ev.MtaSts),
                 Evidence = ev,
                 Hosts = new ReadableList<HostVerdict>(hosts),
                 Warnings = new ReadableList<string>(_warnings.Distinct(StringComparer.Ordinal)),

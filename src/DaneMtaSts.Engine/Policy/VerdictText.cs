@@ -68,6 +68,23 @@ public static class VerdictText
     /// <summary>The advice every unreachable-from-here sentence ends with.</summary>
     public const string PortAdvice = "if this machine cannot reach port 25, use -SmtpProxy socks5://host:port (e.g. ssh -D 1080 to a host that can) or -SkipSmtpProbe";
 
+    /// <summary>
+    /// A verdict the MTA-STS policy decided says when that policy came from the cache rather than
+    /// from this run's fetch (docs/verdicts.md#mta-sts-cache): the same dry run can differ from an
+    /// earlier one only because of what the cache held.
+    /// </summary>
+    public static string WithPolicySource(string reason, string policyType, MtaStsStepEvidence sts)
+    {
+        ArgumentNullException.ThrowIfNull(sts);
+        if (policyType != "sts" || sts.PolicySource != MtaSts.MtaStsPolicySource.Cached)
+        {
+            return reason;
+        }
+
+        string fetched = sts.PolicyFetchedUtc is DateTime at ? $", fetched {at.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}" : "";
+        return $"{reason} The MTA-STS policy that decided this came from the policy cache (id {sts.PolicyId}{fetched}), not from a fetch in this run; Get-MtaStsPolicyCache shows it.";
+    }
+
     public static string Render(FailureKind kind, FailureFacts f)
     {
         ArgumentNullException.ThrowIfNull(f);

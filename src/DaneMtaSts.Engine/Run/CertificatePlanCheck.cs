@@ -75,6 +75,9 @@ public sealed record CertificatePlanResult
 
     public string? MtaStsPattern { get; init; }
 
+    /// <summary>The MTA-STS policy as parsed (mode, max_age, mx, the parser's warnings); null when none was given.</summary>
+    public MtaStsPolicy? MtaStsPolicy { get; init; }
+
     public PkixResult? Pkix { get; init; }
 
     public IReadOnlyList<CertificateSummary> Chain { get; init; } = [];
@@ -172,6 +175,7 @@ public static class CertificatePlanCheck
             MtaStsPassed = stsJudged is null ? null : stsJudged.Outcome == Outcome.Deliver,
             MtaStsStatusCode = stsJudged?.StatusCode,
             MtaStsPattern = policy?.FindMatchingPattern(host),
+            MtaStsPolicy = policy,
             Pkix = pkix,
             Chain = CertificateSummaries.Create(input.Chain),
             Reason = string.Join(" ", reasons),
@@ -237,7 +241,7 @@ public static class CertificatePlanCheck
             Hosts = [hostEvidence],
             MtaSts = policy is null
                 ? new MtaStsStepEvidence { Consulted = false }
-                : new MtaStsStepEvidence { Consulted = true, Policy = policy, Source = "Given" },
+                : new MtaStsStepEvidence { Consulted = true, Policy = policy, PolicySource = MtaStsPolicySource.Given },
             Resolver = new ResolverInfo { Servers = [], Validates = true, IsLoopback = true, Note = "no DNS: an offline check" },
             DaneConsulted = daneAsked,
             ProbeRoute = OfflineRoute,

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using DaneMtaSts.Engine.Common;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -43,6 +43,9 @@ public sealed record DryRunOptions
     public bool MtaSts { get; init; } = true;
 
     public string? TlsDomain { get; init; }
+
+    /// <summary>How many DNS queries may be on the wire at once (docs/dns.md#query-budget).</summary>
+    public int MaxDnsQueriesInFlight { get; init; } = DnsQueryBudget.DefaultMaxInFlight;
 
     /// <summary>How many STARTTLS probes may run at once.</summary>
     public int MaxConcurrentProbes { get; init; } = 32;
@@ -123,6 +126,7 @@ public sealed class DryRunSession : IDisposable
             Timeout = dnsAttempt,
             Retries = dnsRetries,
             UseCache = true,
+            MaxQueriesInFlight = options.MaxDnsQueriesInFlight,
             DnssecValidation = options.DnssecValidation,
             TrustAnchors = anchors,
         });
@@ -278,7 +282,7 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
     private readonly SmtpProbeOptions _options;
     private readonly SmtpCounters _counters;
     private readonly SemaphoreSlim _gate;
-    private readonly ConcurrentDictionary<string, Lazy<Task<SmtpProbeResult>>> _cache = new(StringComparer.Ordinal);
+    private readonly SharedWork<string, SmtpProbeResult> _cache = new(StringComparer.Ordinal, 2 * EvidenceGatherer.MaxCachedHosts);
 
     public CachingSmtpProbeSource(SmtpProbeOptions options, SmtpCounters counters, int maxConcurrent)
     {
@@ -290,7 +294,7 @@ public sealed class CachingSmtpProbeSource : ISmtpProbeSource, IDisposable
     public Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
     {
         string key = string.Create(CultureInfo.InvariantCulture, $"{address}|{_options.Port}|{sni}|{hostName}");
-        return _cache.GetOrAdd(key, _ => new Lazy<Task<SmtpProbeResult>>(() => ProbeGatedAsync(address, hostName, sni, cancellationToken))).Value;
+        return _cache.GetAsync(key, (_, ct) => ProbeGatedAsync(address, hostName, sni, ct), cancellationToken);
     }
 
     private async Task<SmtpProbeResult> ProbeGatedAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)

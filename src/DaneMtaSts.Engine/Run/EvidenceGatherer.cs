@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.Dns;
 using DaneMtaSts.Engine.MtaSts;
@@ -54,10 +54,21 @@ public sealed class EvidenceGatherer
     private readonly IMtaStsPolicyCache? _policyCache;
     private readonly GatherOptions _options;
     private readonly Func<DateTimeOffset> _clock;
-    private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer<IPAddress>>>> _addresses = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer<TlsaRecord>>>> _tlsa = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<MtaStsEvidence>>> _mtaSts = new(StringComparer.Ordinal);
-    private readonly Lazy<Task<ResolverInfo>> _resolverCheck;
+    // Every cache of the call is SharedWork (docs/architecture.md#shared-work), bounded by host count.
+    private readonly SharedWork<string, DnsAnswer<IPAddress>> _addresses = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, DnsAnswer<TlsaRecord>> _tlsa = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, MtaStsEvidence> _mtaSts = new(StringComparer.Ordinal, MaxCachedHosts);
+    private readonly SharedWork<string, ResolverInfo> _resolverCheck = new(StringComparer.Ordinal);
+
+    // Each served chain is judged once per reference name (PKIX) and per TLSA RRset (DANE), however
+    // many domains share the probe (docs/architecture.md#chain-judgement).
+    private readonly SharedWork<string, PkixResult> _pkix = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+    private readonly SharedWork<string, DaneResult> _dane = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+    private long _pkixValidations;
+    private long _daneEvaluations;
+
+    /// <summary>How many hosts' lookups (and domains' MTA-STS evidence) one call keeps (docs/architecture.md#bounded-memory).</summary>
+    public const int MaxCachedHosts = 4096;
 
     public EvidenceGatherer(IDnsResolver dns, ISmtpProbeSource probes, GatherOptions options, MtaStsPolicyFetcher? fetcher = null, IMtaStsPolicyCache? policyCache = null, Func<DateTimeOffset>? clock = null)
     {
@@ -67,10 +78,15 @@ public sealed class EvidenceGatherer
         _fetcher = fetcher;
         _policyCache = policyCache;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
-        _resolverCheck = new Lazy<Task<ResolverInfo>>(() => _dns.CheckValidationAsync(CancellationToken.None));
     }
 
     public IDnsResolver Dns => _dns;
+
+    /// <summary>PKIX validations computed so far (each served chain once per reference name and purpose).</summary>
+    public long PkixValidations => Interlocked.Read(ref _pkixValidations);
+
+    /// <summary>DANE evaluations computed so far (each served chain once per TLSA RRset, and per reference-name set where DANE-TA needs names).</summary>
+    public long DaneEvaluations => Interlocked.Read(ref _daneEvaluations);
 
     /// <summary>Evidence for a recipient domain routed by its MX records.</summary>
     public async Task<DomainEvidence> GatherMxAsync(string domain, CancellationToken cancellationToken)
@@ -80,10 +96,11 @@ public sealed class EvidenceGatherer
         Task<ResolverInfo> resolverTask = CheckResolverAsync(cancellationToken);
 
         // Independent lookups go out together: MX, MTA-STS (TXT then HTTPS, overlapping the SMTP
-        // probes) and TLS-RPT.
-        Task<MxResolution> mxTask = MxResolver.ResolveAsync(_dns, domain, cancellationToken, resolveHosts: false);
-        Task<MtaStsEvidence>? stsTask = _options.MtaSts && _fetcher is not null ? GetMtaStsAsync(domain, cancellationToken) : null;
-        Task<DnsAnswer<string>>? rptTask = _options.Dane || _options.MtaSts ? _dns.QueryTxtAsync("_smtp._tls." + domain, cancellationToken) : null;
+        // probes) and TLS-RPT. Under the query budget the TXT lookups wait behind the critical path
+        // (MX, then host addresses and TLSA), never ahead of it (docs/dns.md#query-budget).
+        Task<MxResolution> mxTask = InLane(DnsLane.Mx, () => MxResolver.ResolveAsync(_dns, domain, cancellationToken, resolveHosts: false));
+        Task<MtaStsEvidence>? stsTask = _options.MtaSts && _fetcher is not null ? InLane(DnsLane.Policy, () => GetMtaStsAsync(domain, cancellationToken)) : null;
+        Task<DnsAnswer<string>>? rptTask = _options.Dane || _options.MtaSts ? InLane(DnsLane.Policy, () => _dns.QueryTxtAsync("_smtp._tls." + domain, cancellationToken)) : null;
 
         MxResolution mx = await mxTask;
         MxEvidence mxEvidence = MapMx(mx);
@@ -151,6 +168,15 @@ public sealed class EvidenceGatherer
         };
     }
 
+    // Work started here (and what it starts in turn) queues in this lane when the budget is spent.
+    private static Task<T> InLane<T>(DnsLane lane, Func<Task<T>> start)
+    {
+        using (DnsQueryLane.Enter(lane))
+        {
+            return start();
+        }
+    }
+
     private async Task<ResolverInfo> CheckResolverAsync(CancellationToken cancellationToken)
     {
         if (!_options.Dane)
@@ -159,18 +185,17 @@ public sealed class EvidenceGatherer
         }
 
         // One check per call, shared by every domain; a caller's cancellation still ends the wait.
-        return await _resolverCheck.Value.WaitAsync(cancellationToken);
+        return await _resolverCheck.GetAsync(string.Empty, (_, ct) => _dns.CheckValidationAsync(ct), cancellationToken);
     }
 
     private Task<MtaStsEvidence> GetMtaStsAsync(string domain, CancellationToken cancellationToken) =>
-        _mtaSts.GetOrAdd(domain, d => new Lazy<Task<MtaStsEvidence>>(() =>
-            MtaStsResolver.ResolveAsync(d, _dns, _fetcher!, _policyCache, _clock(), cancellationToken))).Value;
+        _mtaSts.GetAsync(domain, (d, ct) => MtaStsResolver.ResolveAsync(d, _dns, _fetcher!, _policyCache, _clock(), ct), cancellationToken);
 
     private Task<DnsAnswer<IPAddress>> GetAddressesAsync(string host, CancellationToken cancellationToken) =>
-        _addresses.GetOrAdd(host, h => new Lazy<Task<DnsAnswer<IPAddress>>>(() => _dns.QueryAddressesAsync(h, cancellationToken))).Value;
+        _addresses.GetAsync(host, _dns.QueryAddressesAsync, cancellationToken);
 
     private Task<DnsAnswer<TlsaRecord>> GetTlsaAsync(string name, CancellationToken cancellationToken) =>
-        _tlsa.GetOrAdd(name, n => new Lazy<Task<DnsAnswer<TlsaRecord>>>(() => _dns.QueryTlsaAsync(n, cancellationToken))).Value;
+        _tlsa.GetAsync(name, _dns.QueryTlsaAsync, cancellationToken);
 
     private string TlsaName(string baseName) => $"_{_options.SmtpPort}._tcp.{baseName}";
 
@@ -200,34 +225,19 @@ public sealed class EvidenceGatherer
         Task<DnsAnswer<TlsaRecord>>? originalTlsaTask = _options.Dane && parentSecure ? GetTlsaAsync(TlsaName(host), cancellationToken) : null;
         DnsAnswer<IPAddress> addresses = await addressTask;
 
-        bool aliased = addresses.CnameChain.Count > 0;
-        bool hostSecure = addresses.Status == DnsSecStatus.Secure || (aliased && addresses.FirstLinkStatus == DnsSecStatus.Secure);
         bool haveAddresses = addresses.IsUsable && addresses.Records.Count > 0;
-        string applicability;
-        bool daneApplicable = false;
-        if (!_options.Dane)
+        DaneApplicabilityDecision decision = DaneApplicability.Decide(new DaneHostLookups
         {
-            applicability = "DANE was not consulted (SmtpDaneMode None).";
-        }
-        else if (!parentSecure)
-        {
-            applicability = routing == RoutingKind.Mx
-                ? $"the MX records of {recipientDomain} are not DNSSEC-signed (insecure), so DANE does not apply to {host} (RFC 7672 §2.2.1)."
-                : $"{host} is not DNSSEC-secure.";
-        }
-        else if (!haveAddresses)
-        {
-            applicability = $"{host} has no usable address records.";
-        }
-        else if (!hostSecure)
-        {
-            applicability = $"the address records of {host} are not DNSSEC-signed (insecure), so DANE does not apply to it (RFC 7672 §2.2.2).";
-        }
-        else
-        {
-            daneApplicable = true;
-            applicability = $"{host} and its MX records are DNSSEC-secure: DANE applies.";
-        }
+            Consulted = _options.Dane,
+            ParentSecure = parentSecure,
+            ViaMx = routing == RoutingKind.Mx,
+            Host = host,
+            RecipientDomain = recipientDomain,
+            HasAddresses = haveAddresses,
+            AddressStatus = addresses.Status,
+            CnameChain = addresses.CnameChain,
+            FirstLinkStatus = addresses.FirstLinkStatus,
+        });
 
         TlsaState tlsaState = TlsaState.NotApplicable;
         string? baseName = null;
@@ -237,17 +247,15 @@ public sealed class EvidenceGatherer
         IReadOnlyList<TlsaRecord> records = [];
         IReadOnlyList<TlsaRecordResult> usability = [];
         var notes = new List<string>();
-        if (daneApplicable)
+        if (decision.Applies)
         {
             DnsAnswer<TlsaRecord>? chosen = null;
             baseName = host;
-            if (aliased && addresses.Status == DnsSecStatus.Secure)
+            if (decision.ExpandedFirst)
             {
-                // CNAME-expanded name first (RFC 7672 §2.2.2); an error there is an error, never a
-                // reason to fall back to the original name.
-                string expanded = addresses.CanonicalName;
+                string expanded = decision.TlsaBaseNames[0];
                 DnsAnswer<TlsaRecord> expandedAnswer = await GetTlsaAsync(TlsaName(expanded), cancellationToken);
-                if (!expandedAnswer.IsUsable || (expandedAnswer.Records.Count > 0 && expandedAnswer.Status == DnsSecStatus.Secure))
+                if (DaneApplicability.UseExpandedAnswer(expandedAnswer.IsUsable, expandedAnswer.Records.Count, expandedAnswer.Status))
                 {
                     chosen = expandedAnswer;
                     baseName = expanded;
@@ -257,26 +265,24 @@ public sealed class EvidenceGatherer
             chosen ??= await (originalTlsaTask ?? GetTlsaAsync(TlsaName(host), cancellationToken));
             tlsaStatus = chosen.Status;
             tlsaDnssec = DnssecEvidence.From(chosen);
-            if (!chosen.IsUsable)
+            switch (DaneApplicability.Interpret(chosen.IsUsable, chosen.Records.Count, chosen.Status))
             {
-                tlsaState = TlsaState.LookupFailed;
-                tlsaFailure = chosen.Failure ?? $"{chosen.Rcode}, {chosen.Status}";
-            }
-            else if (chosen.Records.Count == 0)
-            {
-                tlsaState = TlsaState.NoRecords;
-            }
-            else if (chosen.Status != DnsSecStatus.Secure)
-            {
-                // RFC 7672 §2.2: TLSA records that are not DNSSEC-validated are ignored.
-                tlsaState = TlsaState.NoRecords;
-                notes.Add($"TLSA records at {TlsaName(baseName)} are not DNSSEC-secure and are ignored.");
-            }
-            else
-            {
-                records = chosen.Records;
-                usability = DaneAuthenticator.ClassifyRecords(records);
-                tlsaState = usability.Any(r => r.Usable) ? TlsaState.Usable : TlsaState.UnusableOnly;
+                case TlsaAnswerMeaning.LookupFailed:
+                    tlsaState = TlsaState.LookupFailed;
+                    tlsaFailure = chosen.Failure ?? $"{chosen.Rcode}, {chosen.Status}";
+                    break;
+                case TlsaAnswerMeaning.NoRecords:
+                    tlsaState = TlsaState.NoRecords;
+                    break;
+                case TlsaAnswerMeaning.IgnoredInsecure:
+                    tlsaState = TlsaState.NoRecords;
+                    notes.Add($"TLSA records at {TlsaName(baseName)} are not DNSSEC-secure and are ignored.");
+                    break;
+                default:
+                    records = chosen.Records;
+                    usability = DaneAuthenticator.ClassifyRecords(records);
+                    tlsaState = usability.Any(r => r.Usable) ? TlsaState.Usable : TlsaState.UnusableOnly;
+                    break;
             }
         }
 
@@ -305,8 +311,8 @@ public sealed class EvidenceGatherer
             AddressFailure = addresses.Failure,
             AddressDnssec = DnssecEvidence.From(addresses),
             TlsaDnssec = tlsaDnssec,
-            DaneApplicable = daneApplicable,
-            DaneApplicability = applicability,
+            DaneApplicable = decision.Applies,
+            DaneApplicability = decision.Reason,
             Tlsa = tlsaState,
             TlsaBaseName = baseName,
             TlsaStatus = tlsaStatus,
@@ -321,10 +327,10 @@ public sealed class EvidenceGatherer
     private async Task<IReadOnlyList<AddressEvidence>> ProbeAllAsync(string host, IReadOnlyList<IPAddress> addresses, string? sni, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var probes = await Task.WhenAll(addresses.Select(a => _probes.ProbeAsync(a, host, sni, cancellationToken)));
-        return probes.Select(p => Judge(p, host, tlsa, records, referenceNames, asOf)).ToList();
+        return await Task.WhenAll(probes.Select(p => JudgeAsync(p, host, tlsa, records, referenceNames, asOf, cancellationToken)));
     }
 
-    private AddressEvidence Judge(SmtpProbeResult probe, string host, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf)
+    private async Task<AddressEvidence> JudgeAsync(SmtpProbeResult probe, string host, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         IReadOnlyList<X509Certificate2> chain = probe.ServedChain;
         DaneResult? dane = null;
@@ -332,15 +338,23 @@ public sealed class EvidenceGatherer
         PkixResult? tlsDomainPkix = null;
         if (probe.TlsEstablished)
         {
+            // Certificate times have a resolution of one second: judged at the whole second, the
+            // domains of that second share the judgement (docs/architecture.md#chain-judgement).
+            asOf = ChainJudgement.WholeSecond(asOf);
+            string served = ChainJudgement.ChainKey(chain, asOf);
             if (tlsa == TlsaState.Usable)
             {
-                dane = DaneAuthenticator.Evaluate(new DaneCheck { ServedChain = chain, Records = records, ReferenceNames = referenceNames, AsOf = asOf });
+                dane = await _dane.GetAsync(ChainJudgement.DaneKey(served, records, referenceNames), (_, _) =>
+                {
+                    Interlocked.Increment(ref _daneEvaluations);
+                    return Task.FromResult(DaneAuthenticator.Evaluate(new DaneCheck { ServedChain = chain, Records = records, ReferenceNames = referenceNames, AsOf = asOf }));
+                }, cancellationToken);
             }
 
-            pkix = PkixValidator.Validate(chain, host, _options.Trust, asOf);
+            pkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "host", host), (_, _) => Task.FromResult(ValidatePkix(chain, host, asOf)), cancellationToken);
             if (_options.TlsDomain is { } tlsDomain)
             {
-                tlsDomainPkix = ValidateTlsDomain(chain, tlsDomain, asOf);
+                tlsDomainPkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "tlsdomain", tlsDomain), (_, _) => Task.FromResult(ValidateTlsDomain(chain, tlsDomain, asOf)), cancellationToken);
             }
         }
 
@@ -374,7 +388,7 @@ public sealed class EvidenceGatherer
     /// </summary>
     private PkixResult ValidateTlsDomain(IReadOnlyList<X509Certificate2> chain, string tlsDomain, DateTimeOffset asOf)
     {
-        PkixResult result = PkixValidator.Validate(chain, tlsDomain, _options.Trust, asOf);
+        PkixResult result = ValidatePkix(chain, tlsDomain, asOf);
         if (result.Valid || result.Failure != PkixFailure.NameMismatch || !tlsDomain.StartsWith("*.", StringComparison.Ordinal) || chain.Count == 0)
         {
             return result;
@@ -385,6 +399,12 @@ public sealed class EvidenceGatherer
         return hit is null
             ? result
             : result with { Valid = true, Failure = PkixFailure.None, NameMatches = true, Detail = $"The chain is trusted and the certificate name {hit} is covered by TlsDomain {tlsDomain}." };
+    }
+
+    private PkixResult ValidatePkix(IReadOnlyList<X509Certificate2> chain, string referenceName, DateTimeOffset asOf)
+    {
+        Interlocked.Increment(ref _pkixValidations);
+        return PkixValidator.Validate(chain, referenceName, _options.Trust, asOf);
     }
 
     private static MxEvidence MapMx(MxResolution mx) => new()
@@ -411,7 +431,8 @@ public sealed class EvidenceGatherer
         Consulted = true,
         Policy = sts.Policy,
         PolicyId = sts.PolicyId,
-        Source = sts.Source.ToString(),
+        PolicySource = sts.Source,
+        PolicyFetchedUtc = sts.PolicyFetchedUtc,
         TxtRecord = sts.TxtRecord,
         Failures = sts.Failures,
         FailureResultType = sts.FailureType,

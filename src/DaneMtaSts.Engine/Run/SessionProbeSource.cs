@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using DaneMtaSts.Engine.Common;
 using System.Globalization;
 using System.Net;
 using DaneMtaSts.Engine.Policy;
@@ -13,7 +13,7 @@ namespace DaneMtaSts.Engine.Run;
 public sealed class SessionProbeSource : ISmtpProbeSource, IAsyncDisposable
 {
     private readonly SmtpProbeOptions _options;
-    private readonly ConcurrentDictionary<string, Lazy<Task<SmtpSession>>> _sessions = new(StringComparer.Ordinal);
+    private readonly SharedWork<string, SmtpSession> _sessions = new(StringComparer.Ordinal); // unbounded: each is an open connection, closed at the end
 
     public SessionProbeSource(SmtpProbeOptions options)
     {
@@ -22,28 +22,23 @@ public sealed class SessionProbeSource : ISmtpProbeSource, IAsyncDisposable
 
     public async Task<SmtpProbeResult> ProbeAsync(IPAddress address, string hostName, string? sni, CancellationToken cancellationToken)
     {
-        SmtpSession session = await _sessions.GetOrAdd(Key(address, hostName, sni),
-            _ => new Lazy<Task<SmtpSession>>(() => SmtpSession.OpenAsync(address, hostName, sni, _options, requireTls: false, cancellationToken))).Value;
+        SmtpSession session = await _sessions.GetAsync(Key(address, hostName, sni),
+            (_, ct) => SmtpSession.OpenAsync(address, hostName, sni, _options, requireTls: false, ct), cancellationToken);
         return session.Probe;
     }
 
     /// <summary>The open session that produced the probe of (address, host, SNI), if any.</summary>
     public SmtpSession? Find(IPAddress address, string hostName, string? sni) =>
-        _sessions.TryGetValue(Key(address, hostName, sni), out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully
-            ? lazy.Value.Result
-            : null;
+        _sessions.TryGetCompleted(Key(address, hostName, sni), out SmtpSession session) ? session : null;
 
     private string Key(IPAddress address, string hostName, string? sni) =>
         string.Create(CultureInfo.InvariantCulture, $"{address}|{_options.Port}|{sni}|{hostName}");
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var lazy in _sessions.Values)
+        foreach (SmtpSession session in _sessions.CompletedValues())
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                await lazy.Value.Result.DisposeAsync();
-            }
+            await session.DisposeAsync();
         }
 
         _sessions.Clear();

@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using DaneMtaSts.Engine.MtaSts;
 
 namespace DaneMtaSts.Engine.TlsRpt;
 
@@ -94,48 +93,19 @@ public sealed record TlsRptRecord
         };
     }
 
-    internal static bool IsTlsRptRecord(string record)
-    {
-        if (record is null || !record.StartsWith(Version, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        int i = Version.Length;
-        while (i < record.Length && MtaStsTxtRecord.IsWsp(record[i]))
-        {
-            i++;
-        }
-
-        return i == record.Length || record[i] == ';';
-    }
+    internal static bool IsTlsRptRecord(string record) => TagValueList.StartsWithVersion(record, Version, allowBare: true);
 
     private static string? ParseFields(string record, List<Uri> uris, List<string> warnings, Dictionary<string, string> extensions)
     {
         // ';' never occurs unencoded inside a rua URI (RFC 8460 §3), so splitting on it is exact.
-        string[] pieces = record.Split(';');
-        bool sawRua = false;
-        for (int i = 1; i < pieces.Length; i++)
+        if (!TagValueList.TrySplit(record, out var fields, out string? error))
         {
-            string field = pieces[i].Trim(' ', '\t');
-            if (field.Length == 0)
-            {
-                if (i == pieces.Length - 1 && i > 1)
-                {
-                    break;
-                }
+            return error;
+        }
 
-                return i == pieces.Length - 1 ? "it has no fields after the version" : $"field {i} is empty (\";;\")";
-            }
-
-            int eq = field.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                return $"field \"{DomainName.Printable(field)}\" is not name=value";
-            }
-
-            string name = field[..eq];
-            string value = field[(eq + 1)..];
+        bool sawRua = false;
+        foreach (var (name, value) in fields)
+        {
             if (name == "rua")
             {
                 if (sawRua)
@@ -153,14 +123,9 @@ public sealed record TlsRptRecord
                 continue;
             }
 
-            if (!MtaStsTxtRecord.IsExtensionName(name))
+            if (TagValueList.CheckExtension(name, value) is { } invalid)
             {
-                return $"\"{DomainName.Printable(name)}\" is not a valid field name";
-            }
-
-            if (!MtaStsTxtRecord.IsExtensionValue(value))
-            {
-                return $"the value of field \"{name}\" contains a space, '=', ';' or a non-printable character, or is empty";
+                return invalid;
             }
 
             extensions.TryAdd(name, value);

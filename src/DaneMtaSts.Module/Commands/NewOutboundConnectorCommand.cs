@@ -34,7 +34,7 @@ public sealed class NewOutboundConnectorCommand : ConnectorSettingsCmdletBase
                 return;
             }
 
-            WriteConnector(Store.AddConnector(changes));
+            WriteConnector(Stoppable(token => Store.AddConnector(changes, token)));
         }
         catch (EngineException ex)
         {

@@ -27,7 +27,7 @@ public sealed class RemoveOutboundConnectorCommand : ConnectorCmdletBase
                 return;
             }
 
-            OutboundConnector removed = Store.RemoveConnector(ConnectorIdentity.FromGuid(current.Guid));
+            OutboundConnector removed = Stoppable(token => Store.RemoveConnector(ConnectorIdentity.FromGuid(current.Guid), token));
             if (PassThru)
             {
                 WriteConnector(removed);

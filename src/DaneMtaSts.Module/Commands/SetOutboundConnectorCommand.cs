@@ -28,10 +28,12 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
     public MultiValuedParameter? ValidationRecipients { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [BooleanTextTransformation]
     public bool IsValidated { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
+    [EmptyAsNullTransformation]
     public DateTime? LastValidationTimestamp { get; set; }
 
     [Parameter]
@@ -65,7 +67,7 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
                 return;
             }
 
-            OutboundConnector updated = Store.UpdateConnector(byGuid, changes);
+            OutboundConnector updated = Stoppable(token => Store.UpdateConnector(byGuid, changes, token));
             WriteVerbose($"Result: {Summarize(preview)}");
             if (PassThru)
             {

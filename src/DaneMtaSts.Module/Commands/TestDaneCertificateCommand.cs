@@ -58,7 +58,13 @@ public sealed class TestDaneCertificateCommand : PSCmdlet
             MtaStsPolicy? policy = null;
             if (MtaStsPolicy is not null && !Engine.MtaSts.MtaStsPolicy.TryParse(MtaStsPolicy, out policy, out string? error))
             {
-                throw new EngineException("InvalidMtaStsPolicy", EngineErrorKind.InvalidArgument, $"The MTA-STS policy does not parse: {error}", MtaStsPolicy);
+                throw new EngineException("InvalidMtaStsPolicy", EngineErrorKind.InvalidArgument, $"The MTA-STS policy does not parse: {error} (ConvertFrom-MtaStsPolicy shows the parser's warnings too.)", MtaStsPolicy);
+            }
+
+            // What the parser forgave, as warnings; the parsed policy is the result's MtaStsPolicy.
+            foreach (string warning in policy?.Warnings ?? [])
+            {
+                WriteWarning($"MTA-STS policy: {warning}");
             }
 
             PkixTrust trust = TrustedRootCertificate is { Length: > 0 }

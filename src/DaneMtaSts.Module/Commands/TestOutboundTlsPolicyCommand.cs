@@ -62,9 +62,14 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
     [Parameter(ParameterSetName = ExplicitSet)]
     public MtaStsMode MtaStsMode { get; set; }
 
+    /// <summary>
+    /// How many domains are gathered at once. The network work is bounded apart from it, by the
+    /// call's DNS query budget and probe limit (docs/dns.md#query-budget), so a domain waiting on a
+    /// lookup or probe another domain started holds no query slot.
+    /// </summary>
     [Parameter]
-    [ValidateRange(1, 1024)]
-    public int ThrottleLimit { get; set; } = 16;
+    [ValidateRange(1, 4096)]
+    public int ThrottleLimit { get; set; } = 256;
 
     /// <summary>Write $true/$false per result (Outcome -eq 'Deliver') instead of objects; Indeterminate is $false.</summary>
     [Parameter]
@@ -286,7 +291,7 @@ public sealed class TestOutboundTlsPolicyCommand : NetworkCmdletBase
         }
     }
 
-    private int MaxInFlight => Math.Max(64, ThrottleLimit * 4);
+    private int MaxInFlight => Math.Max(64, ThrottleLimit * 2);
 
     // Results leave in input order, each as soon as it and everything before it is ready.
     //

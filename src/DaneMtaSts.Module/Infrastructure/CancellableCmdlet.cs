@@ -39,6 +39,22 @@ public abstract class CancellableCmdlet : PSCmdlet, IDisposable
             return true;
         });
 
+    /// <summary>
+    /// Runs blocking engine work that takes the token (the store's lock wait, the cache file's) on the
+    /// pipeline thread; a cancellation caused by StopProcessing becomes PipelineStoppedException.
+    /// </summary>
+    protected T Stoppable<T>(Func<CancellationToken, T> work)
+    {
+        try
+        {
+            return work(CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
     protected override void StopProcessing()
     {
         _cancellation.Cancel();

@@ -96,7 +96,8 @@ public sealed class MultiValuedParameter
 
         if (value is string s)
         {
-            list.Add(s);
+            // A CSV cell of this module's Export-Csv: "a.example;b.example" (ConnectorValueList).
+            list.AddRange(SplitCell(s));
             return list;
         }
 
@@ -129,6 +130,12 @@ public sealed class MultiValuedParameter
         list.Add(Scalar(input!));
         return list;
     }
+
+    // An empty cell is an empty list (what Export-Csv writes for one).
+    private static IEnumerable<string> SplitCell(string s) =>
+        s.Contains(ConnectorValueList.Separator, StringComparison.Ordinal) || s.Length == 0
+            ? s.Split(ConnectorValueList.Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [s];
 
     // A deserialised Exchange value (SmartHost, SmtpDomainWithSubdomains) keeps its ToString();
     // PSObject.ToString() returns it.
@@ -184,5 +191,20 @@ public sealed class EnumByNameTransformationAttribute : ArgumentTransformationAt
         }
 
         return new EmptyAsNullTransformationAttribute().Transform(engineIntrinsics, inputData);
+    }
+}
+
+/// <summary>
+/// "True"/"False" (an Import-Csv cell, any case) bind as the boolean they name: PowerShell's own
+/// conversion makes every non-empty string $true, so a CSV row's UseMXRecord "False" would become
+/// $true. Anything else is left to PowerShell's conversion.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class BooleanTextTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        object? value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        return value is string s && bool.TryParse(s.Trim(), out bool parsed) ? parsed : inputData;
     }
 }

@@ -146,8 +146,8 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
         Assert.All(parsed.Id, c => Assert.True(char.IsAsciiLetterOrDigit(c)));
         Assert.All(parsed.Extensions, e =>
         {
-            Assert.True(MtaStsTxtRecord.IsExtensionName(e.Key), e.Key);
-            Assert.True(MtaStsTxtRecord.IsExtensionValue(e.Value), e.Value);
+            Assert.True(TagValueList.IsExtensionName(e.Key), e.Key);
+            Assert.True(TagValueList.IsExtensionValue(e.Value), e.Value);
         });
     }
 }

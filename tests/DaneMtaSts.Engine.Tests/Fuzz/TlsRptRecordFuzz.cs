@@ -182,8 +182,8 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
         });
         Assert.All(parsed.Extensions, e =>
         {
-            Assert.True(Engine.MtaSts.MtaStsTxtRecord.IsExtensionName(e.Key), e.Key);
-            Assert.True(Engine.MtaSts.MtaStsTxtRecord.IsExtensionValue(e.Value), e.Value);
+            Assert.True(TagValueList.IsExtensionName(e.Key), e.Key);
+            Assert.True(TagValueList.IsExtensionValue(e.Value), e.Value);
         });
     }
 }

@@ -191,4 +191,45 @@ public class MtaStsPolicyTests(ITestOutputHelper output)
         }, iter: 1000);
         counter.AssertReached(50, "rejected", "valid, mode none", "valid, with mx");
     }
+
+    // RFC 8461 §3.2, case by case: the text, whether it is a policy, its mode, max_age and mx count,
+    // and how many warnings the parser gives (where the RFC is silent it stays lenient and says so).
+    [Theory]
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 0\n", true, "Enforce", 0L, 1, 0)]                // max_age 0 is in range
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557600\n", true, "Enforce", 31557600L, 1, 0)]  // the maximum
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 9999999999\n", true, "Enforce", 31557600L, 1, 1)] // capped, warned
+    [InlineData("version: STSv1\r\nmode: testing\r\nmx: a.example\r\nmax_age: 60\r\n", true, "Testing", 60L, 1, 0)]   // CRLF
+    [InlineData("version: STSv1\nmode: testing\r\nmx: a.example\nmax_age: 60", true, "Testing", 60L, 1, 0)]              // mixed, no final newline
+    [InlineData("version:\tSTSv1\nmode:enforce\nmx:  a.example \t\nmax_age: 60\n", true, "Enforce", 60L, 1, 0)]         // WSP after ':' and at the end
+    [InlineData("version: STSv1\nmode: none\nmax_age: 60\n", true, "None", 60L, 0, 0)]                                    // mode none needs no mx
+    [InlineData("version: STSv1\nmode: none\nmx: a.example\nmax_age: 60\n", true, "None", 60L, 1, 0)]                    // ... and may have one
+    [InlineData("version: STSv1\nmode: enforce\nmx: *.a.example\nmax_age: 60\n", true, "Enforce", 60L, 1, 0)]            // wildcard, left-most label
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmx: A.Example.\nmax_age: 60\n", true, "Enforce", 60L, 1, 0)] // same name twice: one pattern
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nfuture_key: x\nmax_age: 60\n", true, "Enforce", 60L, 1, 0)] // unknown keys ignored silently
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 60\nmax_age: 1\n", true, "Enforce", 60L, 1, 1)]  // repeated key: the first, warned
+    [InlineData("version: STSv1\nmode: enforce\nmx: *.a.example\nmx: a*.b.example\nmax_age: 60\n", true, "Enforce", 60L, 1, 1)] // '*' inside a label: dropped, warned
+    [InlineData("version: STSv1\nmode: enforce\nmx: *.*.a.example\nmx: c.example\nmax_age: 60\n", true, "Enforce", 60L, 1, 1)]  // two wildcards: dropped, warned
+    [InlineData("version : STSv1\nmode: enforce\nmx: a.example\nmax_age: 60\n", false, null, 0L, 0, 1)]   // "version " is no field name: version missing
+    [InlineData("VERSION: STSv1\nmode: enforce\nmx: a.example\nmax_age: 60\n", false, null, 0L, 0, 0)]    // keys are case-sensitive (%s)
+    [InlineData("version: STSv1\nmode: testing\nmx: *\nmax_age: 60\n", false, null, 0L, 0, 1)]             // "*" alone is no pattern
+    [InlineData("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: +60\n", false, null, 0L, 0, 0)]    // digits only
+    [InlineData("version: STSv1\rmode: enforce\rmx: a.example\rmax_age: 60\r", false, null, 0L, 0, 0)]      // a lone CR ends no line
+    public void Rfc8461_section_3_2_cases(string text, bool valid, string? mode, long maxAge, int mxCount, int warnings)
+    {
+        bool parsed = MtaStsPolicy.TryParse(text, out MtaStsPolicy? policy, out string? error, out IReadOnlyList<string> found);
+        Assert.Equal(valid, parsed);
+        Assert.Equal(warnings, found.Count);
+        if (!valid)
+        {
+            Assert.Null(policy);
+            Assert.False(string.IsNullOrEmpty(error));
+            return;
+        }
+
+        Assert.Null(error);
+        Assert.Equal(Enum.Parse<MtaStsPolicyMode>(mode!), policy!.Mode);
+        Assert.Equal(maxAge, policy.MaxAgeSeconds);
+        Assert.Equal(mxCount, policy.Mx.Count);
+        Assert.Equal(found, policy.Warnings);
+    }
 }

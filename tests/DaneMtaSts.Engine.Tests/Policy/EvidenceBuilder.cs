@@ -317,6 +317,8 @@ internal sealed class EvidenceBuilder
     private readonly List<HostBuilder> _hosts = [];
     private MxOutcome _mxOutcome = MxOutcome.Mx;
     private MtaStsPolicy? _policy;
+    private MtaStsPolicySource _policySource = MtaStsPolicySource.Fetched;
+    private DateTime? _policyFetchedUtc;
     private ResolverInfo _resolver = new() { Servers = ["127.0.0.1"], Validates = true, IsLoopback = true };
     private Engine.TlsRpt.TlsRptRecord? _tlsRpt;
 
@@ -374,6 +376,14 @@ internal sealed class EvidenceBuilder
         return this;
     }
 
+    /// <summary>The MTA-STS policy came from the policy cache, fetched at <paramref name="fetchedUtc"/>.</summary>
+    public EvidenceBuilder FromPolicyCache(DateTime fetchedUtc)
+    {
+        _policySource = MtaStsPolicySource.Cached;
+        _policyFetchedUtc = fetchedUtc;
+        return this;
+    }
+
     public EvidenceBuilder Resolver(bool? validates, bool loopback = true, params string[] servers)
     {
         _resolver = new ResolverInfo { Servers = servers.Length > 0 ? servers : [loopback ? "127.0.0.1" : "192.0.2.53"], Validates = validates, IsLoopback = loopback };
@@ -408,7 +418,7 @@ internal sealed class EvidenceBuilder
         Hosts = _hosts.Select(h => h.Build(this)).ToList(),
         MtaSts = _policy is null
             ? new MtaStsStepEvidence { Consulted = Routing == RoutingKind.Mx }
-            : new MtaStsStepEvidence { Consulted = true, Policy = _policy, PolicyId = "20240101T000000", Source = "Fetched" },
+            : new MtaStsStepEvidence { Consulted = true, Policy = _policy, PolicyId = "20240101T000000", PolicySource = _policySource, PolicyFetchedUtc = _policyFetchedUtc },
         TlsRpt = _tlsRpt,
         Resolver = _resolver,
         DaneConsulted = DaneConsulted,

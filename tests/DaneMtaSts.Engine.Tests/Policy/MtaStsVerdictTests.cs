@@ -30,6 +30,36 @@ public class MtaStsVerdictTests
         Assert.Equal("sts", result.PolicyType);
     }
 
+    // docs/verdicts.md#mta-sts-cache: a verdict the cached policy decided says so, typed and in its Reason.
+    [Fact]
+    public void A_verdict_decided_by_a_cached_policy_says_so()
+    {
+        var fetched = new DateTime(2026, 11, 30, 8, 15, 0, DateTimeKind.Utc);
+        var ev = Domain(MtaStsPolicyMode.Enforce, "*.other.test").FromPolicyCache(fetched)
+            .Host(Mx1, 10, h => h.NoTlsa().Address(Probe.Tls(Chain(Mx1))))
+            .Build();
+
+        var result = VerdictEngine.Judge(ev, Modes.Opportunistic);
+
+        Assert.Equal(FailureKind.StsMxMismatch, result.Kind);
+        Assert.Equal(MtaStsPolicySource.Cached, result.MtaStsPolicySource);
+        Assert.EndsWith("came from the policy cache (id 20240101T000000, fetched 2026-11-30 08:15:00Z), not from a fetch in this run; Get-MtaStsPolicyCache shows it.", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("source Cached, id 20240101T000000, fetched 2026-11-30 08:15:00Z", result.FormatEvidence(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_verdict_decided_by_a_fetched_policy_or_by_dane_says_nothing_of_the_cache()
+    {
+        var fetchedNow = Domain(MtaStsPolicyMode.Enforce, "*.other.test").Host(Mx1, 10, h => h.NoTlsa().Address(Probe.Tls(Chain(Mx1)))).Build();
+        var result = VerdictEngine.Judge(fetchedNow, Modes.Opportunistic);
+        Assert.Equal(MtaStsPolicySource.Fetched, result.MtaStsPolicySource);
+        Assert.DoesNotContain("policy cache", result.Reason, StringComparison.Ordinal);
+
+        // Smart-host routing consults no MTA-STS: no source at all.
+        var smartHost = EvidenceBuilder.SmartHosts().Host("relay.example.test", 0, h => h.Insecure().Address(Probe.Tls(Chain("relay.example.test")))).Build();
+        Assert.Null(VerdictEngine.Judge(smartHost, Modes.Opportunistic).MtaStsPolicySource);
+    }
+
     [Fact]
     public void Enforce_skips_hosts_that_match_no_pattern()
     {

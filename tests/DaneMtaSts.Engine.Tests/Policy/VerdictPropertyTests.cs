@@ -130,7 +130,7 @@ public class VerdictPropertyTests(ITestOutputHelper output)
                 AsOf = DateTimeOffset.UtcNow,
                 Mx = new MxEvidence { Outcome = t.Item3 == RoutingKind.SmartHost ? MxOutcome.NotLookedUp : t.Item1, Status = t.Item2 },
                 Hosts = t.Item4.Select((h, i) => h with { Name = HostNames[i], TlsaBaseName = HostNames[i] }).ToList(),
-                MtaSts = new MtaStsStepEvidence { Consulted = true, Policy = t.Item5, PolicyId = "1", Source = "Fetched" },
+                MtaSts = new MtaStsStepEvidence { Consulted = true, Policy = t.Item5, PolicyId = "1", PolicySource = Engine.MtaSts.MtaStsPolicySource.Fetched },
                 Resolver = new Engine.Dns.ResolverInfo { Servers = ["127.0.0.1"], Validates = t.Item6, IsLoopback = true },
                 DaneConsulted = true,
             });

@@ -139,6 +139,21 @@ public sealed class TestDnsServer : IDisposable
 
     public int TotalQueries => _log.Count;
 
+    /// <summary>The most distinct questions this server was working on at once (received, not yet answered or dropped).</summary>
+    public int PeakInFlight
+    {
+        get
+        {
+            lock (_inFlight)
+            {
+                return _peakInFlight;
+            }
+        }
+    }
+
+    private readonly Dictionary<(string Name, ushort Type, bool Cd), int> _inFlight = [];
+    private int _peakInFlight;
+
     /// <summary>Starts a server on 127.0.0.1 with UDP and TCP on one free port.</summary>
     public static TestDnsServer Start()
     {
@@ -309,6 +324,33 @@ public sealed class TestDnsServer : IDisposable
         }
 
         _log.Enqueue(new TestDnsQuery(query.Name, query.Type, overTcp, query.RecursionDesired, query.CheckingDisabled, query.DnssecOk, query.EdnsUdpSize));
+        // Questions in flight, not datagrams: a client's re-send of a question it is still waiting
+        // for is the same query.
+        var question = (query.Name, query.Type, query.CheckingDisabled);
+        lock (_inFlight)
+        {
+            _inFlight[question] = _inFlight.GetValueOrDefault(question) + 1;
+            _peakInFlight = Math.Max(_peakInFlight, _inFlight.Count);
+        }
+
+        try
+        {
+            return await AnswerAsync(query, overTcp);
+        }
+        finally
+        {
+            lock (_inFlight)
+            {
+                if (--_inFlight[question] == 0)
+                {
+                    _inFlight.Remove(question);
+                }
+            }
+        }
+    }
+
+    private async Task<byte[]?> AnswerAsync(ParsedQuery query, bool overTcp)
+    {
         TestDnsEntry entry = _table.TryGetValue((query.Name, query.Type), out TestDnsEntry? scripted) ? scripted : DefaultEntry;
         if (entry.Delay > TimeSpan.Zero)
         {

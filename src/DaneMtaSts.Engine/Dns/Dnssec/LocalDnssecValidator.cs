@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DaneMtaSts.Engine.Common;
 using System.Security.Cryptography;
 using DaneMtaSts.Engine.Dns.Wire;
 
@@ -24,8 +25,8 @@ public sealed class LocalDnssecValidator : IDisposable
 {
     private readonly IDnsWireTransport _transport;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<DnsName, Lazy<Task<ZoneState>>> _zones = new();
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly SharedWork<DnsName, ZoneState> _zones;
     private bool _sawDnssecRecords;
 
     public LocalDnssecValidator(IDnsWireTransport transport, TrustAnchorSet? trustAnchors = null, TimeProvider? timeProvider = null, DnssecLimits? limits = null)
@@ -35,7 +36,14 @@ public sealed class LocalDnssecValidator : IDisposable
         TrustAnchors = trustAnchors ?? TrustAnchorSet.BuiltIn;
         _time = timeProvider ?? TimeProvider.System;
         Limits = limits ?? new DnssecLimits();
+
+        // Zone states (DNSKEY and DS validated once) shared the one way every cache of a call is
+        // (docs/architecture.md#shared-work), bounded (docs/architecture.md#bounded-memory).
+        _zones = new SharedWork<DnsName, ZoneState>(capacity: MaxCachedNames, lifetime: _lifetime.Token);
     }
+
+    /// <summary>How many names' zone states one instance keeps.</summary>
+    public const int MaxCachedNames = 8192;
 
     public TrustAnchorSet TrustAnchors { get; }
 
@@ -497,9 +505,7 @@ public sealed class LocalDnssecValidator : IDisposable
     /// </summary>
     private Task<ZoneState> EnclosingZoneAsync(DnsName name, CancellationToken cancellationToken)
     {
-        Lazy<Task<ZoneState>> lazy = _zones.GetOrAdd(name, n => new Lazy<Task<ZoneState>>(
-            () => Task.Run(() => ComputeEnclosingZoneAsync(n, _lifetime.Token), CancellationToken.None)));
-        return lazy.Value.WaitAsync(cancellationToken);
+        return _zones.GetAsync(name, (n, ct) => Task.Run(() => ComputeEnclosingZoneAsync(n, ct), CancellationToken.None), cancellationToken);
     }
 
     private async Task<ZoneState> ComputeEnclosingZoneAsync(DnsName name, CancellationToken cancellationToken)
