@@ -440,6 +440,12 @@ function Get-CtrlCScenario {
     $common = '-DnssecValidation Resolver -TimeoutSec 300 -WarningAction SilentlyContinue'
     $scenarios = [ordered]@{}
 
+    # The floor: pwsh's own stop and exit, with no DaneMtaSts call running.
+    $scenarios['Baseline: Start-Sleep, no DaneMtaSts call'] = {
+        $flag = Join-Path $WorkFolder "sleep-$([guid]::NewGuid().ToString('N')).flag"
+        @{ Servers = @(); Command = "Set-Content -LiteralPath '$flag' -Value 1; Start-Sleep -Seconds 300"
+           Ready = { Test-Path -LiteralPath $flag }.GetNewClosure() }
+    }
     $scenarios['DNS: the start-up check to a silent resolver'] = {
         $dns = New-StaticDns; $dns.Silence('.')
         @{ Servers = @($dns); Command = "Test-OutboundTlsPolicy stall.test -DnsServer $($dns.EndPoint) $common"

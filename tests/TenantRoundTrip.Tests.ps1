@@ -142,12 +142,18 @@ Describe 'From the tenant: a tenant export piped into New-OutboundConnector' {
         $base.GetType().GetProperty('RecipientDomains').GetValue($base).GetType() | Should -Be ([string[]])
     }
 
-    It 'writes mode names with ConvertTo-Json -EnumsAsStrings, and takes names or numbers back' {
+    It 'writes mode names with plain ConvertTo-Json (as Exchange Online''s exports do), and takes names or numbers back' {
         $null = New-OutboundConnector 'Json' -RecipientDomains j.example -SmtpDaneMode Mandatory -MtaStsMode None
-        $names = Get-OutboundConnector Json | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json
+        $plain = Get-OutboundConnector Json | ConvertTo-Json
+        $plain | Should -Match '"SmtpDaneMode":\s*"Mandatory"'
+        $plain | Should -Match '"MtaStsMode":\s*"None"'
+        $plain | Should -Match '"ConnectorType":\s*"Partner"'
+        $names = $plain | ConvertFrom-Json
         $names.SmtpDaneMode | Should -Be 'Mandatory'
         $names.MtaStsMode | Should -Be 'None'
-        $numbers = Get-OutboundConnector Json | ConvertTo-Json | ConvertFrom-Json
+        (Get-OutboundConnector Json | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).SmtpDaneMode | Should -Be 'Mandatory'
+        # A script (or an older export) that wrote numbers still binds.
+        $numbers = [pscustomobject]@{ Name = 'Json'; RecipientDomains = @('j.example'); SmtpDaneMode = [int][DaneMtaSts.SmtpDaneMode]::Mandatory; MtaStsMode = [int][DaneMtaSts.MtaStsMode]::None }
         foreach ($row in $names, $numbers) {
             Remove-Item $env:DANEMTASTS_STORE
             $row | New-OutboundConnector | Out-Null

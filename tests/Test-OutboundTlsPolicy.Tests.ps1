@@ -213,9 +213,10 @@ Describe 'Test-OutboundTlsPolicy results' {
         $list | Should -Match 'Resolver: 127\.0\.0\.1'
     }
 
-    It 'convert to JSON' {
+    It 'convert to JSON, with the module''s enums by name' {
         $json = $Results[0] | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue | ConvertFrom-Json
-        $json.Outcome | Should -Be 1
+        $json.Outcome | Should -Be 'Queue'
+        $json.Kind | Should -Be ([string]$Results[0].Kind)
         $json.StatusCode | Should -Be '4.4.312'
         $json.Evidence.Mx.Outcome | Should -Not -BeNullOrEmpty
     }

@@ -1,9 +1,15 @@
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace DaneMtaSts;
 
 // Types that scripts name (parameter and result enums) live here, in PowerShell's default load
 // context, never in the private one: [DaneMtaSts.SmtpDaneMode]'Mandatory' must always resolve.
+// Each carries Json.NET's StringEnumConverter, so `ConvertTo-Json` writes names ("Mandatory"), as it
+// does for Exchange Online's own (deserialised) connectors (docs/exchange-online.md#exports).
 
 /// <summary>Exchange Online's SmtpDaneMode connector property.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum SmtpDaneMode
 {
     Opportunistic = 0,
@@ -12,6 +18,7 @@ public enum SmtpDaneMode
 }
 
 /// <summary>Exchange Online's MtaStsMode connector property (it has no Mandatory value).</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MtaStsMode
 {
     Opportunistic = 0,
@@ -19,6 +26,7 @@ public enum MtaStsMode
 }
 
 /// <summary>The one-word shorthand for both modes (docs/verdicts.md#modes).</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum TlsValidationMode
 {
     None = 0,
@@ -29,12 +37,14 @@ public enum TlsValidationMode
     Custom = 3,
 }
 
+[JsonConverter(typeof(StringEnumConverter))]
 public enum ConnectorType
 {
     Partner = 0,
     OnPremises = 1,
 }
 
+[JsonConverter(typeof(StringEnumConverter))]
 public enum ConnectorSource
 {
     Default = 0,
@@ -44,6 +54,7 @@ public enum ConnectorSource
 }
 
 /// <summary>Exchange Online's TlsSettings connector property; null means opportunistic TLS.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum TlsAuthLevel
 {
     EncryptionOnly = 0,
@@ -52,6 +63,7 @@ public enum TlsAuthLevel
 }
 
 /// <summary>What Exchange Online would do with the message.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum Outcome
 {
     Deliver = 0,
@@ -67,6 +79,7 @@ public enum Outcome
 }
 
 /// <summary>How a delivered message would be protected.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum TransportSecurity
 {
     None = 0,
@@ -76,6 +89,7 @@ public enum TransportSecurity
 }
 
 /// <summary>The DNSSEC status of a DNS answer.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum DnsSecStatus
 {
     /// <summary>The validating resolver set AD.</summary>
@@ -98,6 +112,7 @@ public enum DnsSecStatus
 }
 
 /// <summary>Who decides the DNSSEC status of answers (-DnssecValidation).</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum DnssecValidationMode
 {
     /// <summary>The resolver's AD bit when the resolver is shown to validate; otherwise in-process validation.</summary>
@@ -111,6 +126,7 @@ public enum DnssecValidationMode
 }
 
 /// <summary>Which path decided the DNSSEC status of a result's answers.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum DnssecValidator
 {
     /// <summary>The resolver's AD bit (the resolver was shown to validate, or -DnssecValidation Resolver).</summary>
@@ -129,6 +145,7 @@ public enum DnssecValidator
 /// one place (DaneMtaSts.Engine.Policy.FailureKinds and VerdictText). The numbers are stable: scripts
 /// and stored reports may keep them.
 /// </summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum FailureKind
 {
     /// <summary>No failure (a plain Deliver).</summary>

@@ -226,8 +226,8 @@ public abstract class ConnectorSettingsCmdletBase : ConnectorCmdletBase
         if (Has(nameof(Comment))) { c.Comment = new(Comment); }
         if (Has(nameof(ConnectorType))) { c.ConnectorType = new(ConnectorType); }
         if (Has(nameof(ConnectorSource))) { c.ConnectorSource = new(ConnectorSource); }
-        if (Has(nameof(RecipientDomains))) { (c.RecipientDomains, c.RecipientDomainsEdit) = ToChange(RecipientDomains); }
-        if (Has(nameof(SmartHosts))) { (c.SmartHosts, c.SmartHostsEdit) = ToChange(SmartHosts); }
+        if (Has(nameof(RecipientDomains))) { (c.RecipientDomains, c.RecipientDomainsEdit) = ToChange(Bound(RecipientDomains, nameof(RecipientDomains))); }
+        if (Has(nameof(SmartHosts))) { (c.SmartHosts, c.SmartHostsEdit) = ToChange(Bound(SmartHosts, nameof(SmartHosts))); }
         if (Has(nameof(TlsDomain))) { c.TlsDomain = new(TlsDomain); }
         if (Has(nameof(TlsSettings))) { c.TlsSettings = new(TlsSettings); }
         if (Has(nameof(IsTransportRuleScoped))) { c.IsTransportRuleScoped = new(IsTransportRuleScoped); }
@@ -241,6 +241,10 @@ public abstract class ConnectorSettingsCmdletBase : ConnectorCmdletBase
         if (Has(nameof(TestMode))) { c.TestMode = new(TestMode); }
         return c;
     }
+
+    /// <summary>A multi-valued parameter as its source means it: an empty string piped (an empty Import-Csv cell) is an empty list.</summary>
+    protected MultiValuedParameter? Bound(MultiValuedParameter? value, string parameterName) =>
+        value is not null && !IsCommandLineBound(parameterName) ? value.ForPipeline() : value;
 
     /// <summary>A list replaces the property; @{Add=…; Remove=…} edits it.</summary>
     protected static (Change<IReadOnlyList<string>?>? Replace, ListEdit? Edit) ToChange(MultiValuedParameter? value) => value switch

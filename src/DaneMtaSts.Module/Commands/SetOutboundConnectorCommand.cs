@@ -47,7 +47,7 @@ public sealed class SetOutboundConnectorCommand : ConnectorSettingsCmdletBase
         bool pipedSettingsApply = !Identity.IsConnectorObject;
         ConnectorChanges changes = BuildChanges(pipedSettingsApply);
         if (Takes(nameof(Name), pipedSettingsApply)) { changes.Name = new(Name); }
-        if (Takes(nameof(ValidationRecipients), pipedSettingsApply)) { (changes.ValidationRecipients, changes.ValidationRecipientsEdit) = ToChange(ValidationRecipients); }
+        if (Takes(nameof(ValidationRecipients), pipedSettingsApply)) { (changes.ValidationRecipients, changes.ValidationRecipientsEdit) = ToChange(Bound(ValidationRecipients, nameof(ValidationRecipients))); }
         if (Takes(nameof(IsValidated), pipedSettingsApply)) { changes.IsValidated = new(IsValidated); }
         if (Takes(nameof(LastValidationTimestamp), pipedSettingsApply)) { changes.LastValidationTimestamp = new(LastValidationTimestamp); }
 

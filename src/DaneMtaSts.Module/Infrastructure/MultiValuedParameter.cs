@@ -10,13 +10,23 @@ namespace DaneMtaSts.Module.Infrastructure;
 /// </summary>
 public sealed class MultiValuedParameter
 {
-    private MultiValuedParameter(IReadOnlyList<string>? replace, IReadOnlyList<string> add, IReadOnlyList<string> remove, bool isEdit)
+    private MultiValuedParameter(IReadOnlyList<string>? replace, IReadOnlyList<string> add, IReadOnlyList<string> remove, bool isEdit, bool isEmptyText = false)
     {
+        IsEmptyText = isEmptyText;
         Replace = replace;
         Add = add;
         Remove = remove;
         IsEdit = isEdit;
     }
+
+    /// <summary>
+    /// True when the value was the empty string: on the command line one (invalid) value, piped
+    /// (an empty Import-Csv cell) an empty list; <see cref="ForPipeline"/> makes the difference.
+    /// </summary>
+    public bool IsEmptyText { get; }
+
+    /// <summary>The value as a piped row means it: an empty cell is an empty list.</summary>
+    public MultiValuedParameter ForPipeline() => IsEmptyText ? ForList([]) : this;
 
     /// <summary>True for <c>@{Add=…; Remove=…}</c>; false for a list that replaces the property.</summary>
     public bool IsEdit { get; }
@@ -52,6 +62,8 @@ public sealed class MultiValuedParameter
                 return ForList(null);
             case MultiValuedParameter already:
                 return already;
+            case string { Length: 0 }:
+                return new MultiValuedParameter([string.Empty], [], [], isEdit: false, isEmptyText: true);
             case IDictionary table:
                 var add = new List<string>();
                 var remove = new List<string>();
@@ -131,9 +143,8 @@ public sealed class MultiValuedParameter
         return list;
     }
 
-    // An empty cell is an empty list (what Export-Csv writes for one).
     private static IEnumerable<string> SplitCell(string s) =>
-        s.Contains(ConnectorValueList.Separator, StringComparison.Ordinal) || s.Length == 0
+        s.Contains(ConnectorValueList.Separator, StringComparison.Ordinal)
             ? s.Split(ConnectorValueList.Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : [s];
 
