@@ -33,7 +33,10 @@ param(
     [switch] $SkipLab,
 
     # Test: run only the Pester files whose names match (e.g. 'Connector').
-    [string] $PesterFilter = '*'
+    [string] $PesterFilter = '*',
+
+    # Build: stage IL-only assemblies (no ReadyToRun images), e.g. to measure what ReadyToRun saves.
+    [switch] $NoReadyToRun
 )
 
 Set-StrictMode -Version Latest
@@ -101,6 +104,24 @@ function Invoke-BuildTask {
         }
         elseif ($dll.Name -notlike 'System.Management.Automation*' -and $dll.Name -notlike 'Microsoft.PowerShell*') {
             Copy-Item $dll.FullName $deps
+        }
+    }
+
+    # ReadyToRun images of the cmdlets, the engine and its dependencies for this machine's runtime
+    # identifier (README, Performance): precompiled code the runtime uses instead of JIT-compiling
+    # most methods on the first call. The images keep their IL, so on another OS or CPU the runtime
+    # ignores the native code and JIT-compiles as before: the package stays portable.
+    if (-not $NoReadyToRun) {
+        $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+        Write-Step "ReadyToRun images ($rid)"
+        $r2r = Join-Path $OutputRoot 'publish-r2r'
+        if (Test-Path $r2r) { Remove-Item $r2r -Recurse -Force }
+        Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/DaneMtaSts.Module/DaneMtaSts.Module.csproj'),
+            '-c', $Configuration, '-o', $r2r, '-r', $rid, '--self-contained', 'false', '-p:PublishReadyToRun=true',
+            '--nologo', '-v', 'quiet', '-p:UseAppHost=false')
+        foreach ($staged in @(Get-ChildItem $StagedModule -Filter '*.dll') + @(Get-ChildItem $deps -Filter '*.dll')) {
+            $image = Join-Path $r2r $staged.Name
+            if (Test-Path $image) { Copy-Item $image $staged.FullName -Force }
         }
     }
 

@@ -50,7 +50,7 @@ public static class DnsQueryLane
 /// </summary>
 public sealed class DnsQueryBudget
 {
-    /// <summary>The default budget: measured in the lab's benchmark (docs/dns.md#query-budget).</summary>
+    /// <summary>The default budget, within the 64–128 the lab suggested; not yet tuned by the benchmark (docs/dns.md#query-budget).</summary>
     public const int DefaultMaxInFlight = 96;
 
     private readonly Lock _lock = new();

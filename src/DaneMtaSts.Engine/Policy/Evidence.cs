@@ -14,6 +14,19 @@ namespace DaneMtaSts.Engine.Policy;
 // shows under Evidence, so every property must read well in Format-List and ConvertTo-Json.
 
 /// <summary>How the next hop is chosen.</summary>
+/// <summary>How a run's STARTTLS probes reach port 25 (docs/smtp.md#proxy-first-byte).</summary>
+public enum ProbeRouteKind
+{
+    /// <summary>Straight from this machine.</summary>
+    Direct,
+
+    /// <summary>Through the SOCKS5 proxy given with -SmtpProxy: port 25 is the proxy's, not this machine's.</summary>
+    Socks5Proxy,
+
+    /// <summary>No probe at all (-SkipSmtpProbe, or an offline check).</summary>
+    None,
+}
+
 public enum RoutingKind
 {
     /// <summary>MX records of the recipient domain (UseMXRecord $true).</summary>
@@ -304,6 +317,9 @@ public sealed record DomainEvidence
 
     /// <summary>How the STARTTLS probes reached port 25: "direct", "through SOCKS5 proxy host:port", or "none (-SkipSmtpProbe)".</summary>
     public string ProbeRoute { get; init; } = "direct";
+
+    /// <summary><see cref="ProbeRoute"/> as a kind: what the verdict's sentences and advice rest on.</summary>
+    public ProbeRouteKind ProbeRouteKind { get; init; } = ProbeRouteKind.Direct;
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

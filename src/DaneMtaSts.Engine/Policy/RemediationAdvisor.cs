@@ -205,7 +205,7 @@ public static class RemediationAdvisor
                 });
                 break;
             case FailureKind.ConnectFailed or FailureKind.Unreachable or FailureKind.ProxyFailed or FailureKind.SmtpRefused or FailureKind.SmtpTemporaryFailure when address is not null:
-                AdviseSmtpSession(host, address, verdict.Kind, advice);
+                AdviseSmtpSession(host, address, verdict.Kind, ev.ProbeRouteKind == ProbeRouteKind.Socks5Proxy, advice);
                 break;
             case FailureKind.ProbeSkipped:
                 advice.Add(new Remediation
@@ -291,12 +291,13 @@ public static class RemediationAdvisor
             });
     }
 
-    private static void AdviseSmtpSession(HostEvidence host, AddressEvidence address, FailureKind kind, List<Remediation> advice)
+    private static void AdviseSmtpSession(HostEvidence host, AddressEvidence address, FailureKind kind, bool throughProxy, List<Remediation> advice)
     {
         bool fromHere = kind is FailureKind.ConnectFailed or FailureKind.Unreachable or FailureKind.ProxyFailed;
         string text = kind switch
         {
             FailureKind.ProxyFailed => $"The SMTP proxy failed on the way to {host.Name} [{address.Address}] ({Clause(address.ProbeFailure)}): fix or replace -SmtpProxy, then run again; nothing is known about the partner yet.",
+            FailureKind.Unreachable when throughProxy => $"No host of this run answered on port {host.Port} through the SOCKS5 proxy, {host.Name} [{address.Address}] included ({Clause(address.ProbeFailure)}): the proxy's host probably cannot reach port 25. Check it from there, or use a proxy on a host that reaches port 25, before telling the partner anything.",
             FailureKind.Unreachable => $"No host of this run answered on port {host.Port}, {host.Name} [{address.Address}] included ({Clause(address.ProbeFailure)}): this machine's network probably blocks outbound port 25. Run again from a network that reaches port 25, or with -SmtpProxy, before telling the partner anything.",
             FailureKind.ConnectFailed => $"{host.Name} [{address.Address}] did not accept a connection on port {host.Port} ({Clause(address.ProbeFailure)}), while other hosts of this run did. Check once more from another network; if it fails there too, the partner's server or firewall is not accepting SMTP.",
             FailureKind.SmtpRefused => $"{host.Name} [{address.Address}] refused the SMTP session with a permanent reply ({Clause(address.ProbeFailure)}): the partner should check why their server rejects this sender before STARTTLS (access lists, rate limits, reputation).",

@@ -251,6 +251,7 @@ public static class VerdictEngine
             Domain = ev.Domain,
             Host = host?.Name,
             Address = address is { OfflineSource: null } ? address.Address.ToString() : null,
+            ThroughProxy = ev.ProbeRouteKind == ProbeRouteKind.Socks5Proxy,
         };
 
         /// <summary>

@@ -42,6 +42,9 @@ public sealed record FailureFacts
     /// <summary>The MTA-STS policy id, the TLSA owner name or the connector's TlsDomain.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>The probes went through the -SmtpProxy SOCKS5 proxy: port 25 was the proxy's, not this machine's.</summary>
+    public bool ThroughProxy { get; init; }
+
     /// <summary>For StartTlsNotOffered / HandshakeFailed: why TLS was required.</summary>
     public TlsRequirement Requirement { get; init; }
 
@@ -66,6 +69,9 @@ public sealed record FailureFacts
 public static class VerdictText
 {
     /// <summary>The advice every unreachable-from-here sentence ends with.</summary>
+    /// <summary>What to do when nothing answered on port 25 through the proxy.</summary>
+    public const string ProxyPortAdvice = "check that the proxy's host reaches port 25 (e.g. nc -vz <mx> 25 there), use a proxy on a host that does, or use -SkipSmtpProbe";
+
     public const string PortAdvice = "if this machine cannot reach port 25, use -SmtpProxy socks5://host:port (e.g. ssh -D 1080 to a host that can) or -SkipSmtpProbe";
 
     /// <summary>
@@ -142,6 +148,8 @@ public static class VerdictText
                 $"{at}: the connector's TlsSettings CertificateValidation needs a trusted certificate chain: {f.Detail ?? "none was checked."}",
             FailureKind.ConnectFailed =>
                 $"{at}: {f.Detail ?? "the connection failed."} Other hosts answered on port 25 in this run, so the failure is {host}'s.",
+            FailureKind.Unreachable when f.ThroughProxy =>
+                $"Could not connect to {(f.Address is null ? $"any address of {host}" : at)} on port 25 through the SOCKS5 proxy{(detail.Length > 0 ? $" ({detail})" : "")}, and no other host answered through it in this run: the cause may be the proxy's network (its own port 25 may be blocked), not {f.Domain}; {ProxyPortAdvice}.",
             FailureKind.Unreachable =>
                 $"Could not connect to {(f.Address is null ? $"any address of {host}" : at)} on port 25 from this machine{(detail.Length > 0 ? $" ({detail})" : "")}, and no other host answered on port 25 in this run: the cause may be this machine's network, not {f.Domain}; {PortAdvice}.",
             FailureKind.ProxyFailed =>

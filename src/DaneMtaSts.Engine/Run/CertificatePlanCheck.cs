@@ -245,6 +245,7 @@ public static class CertificatePlanCheck
             Resolver = new ResolverInfo { Servers = [], Validates = true, IsLoopback = true, Note = "no DNS: an offline check" },
             DaneConsulted = daneAsked,
             ProbeRoute = OfflineRoute,
+            ProbeRouteKind = ProbeRouteKind.None,
         };
     }
 }

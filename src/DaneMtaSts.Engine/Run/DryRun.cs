@@ -157,6 +157,7 @@ public sealed class DryRunSession : IDisposable
             Trust = trust,
             TlsDomain = options.TlsDomain,
             ProbeRoute = DescribeProbeRoute(options),
+            ProbeRouteKind = options.SkipSmtpProbe ? ProbeRouteKind.None : options.SmtpProxy is not null ? ProbeRouteKind.Socks5Proxy : ProbeRouteKind.Direct,
         }, fetcher, policyCache);
         return new DryRunSession(dns, gatherer, fetcher, counters, probeOptions.BackgroundQuits);
     }

@@ -33,6 +33,9 @@ public sealed record GatherOptions
 
     /// <summary>How this run's STARTTLS probes reach port 25 (recorded in the evidence, for reports).</summary>
     public string ProbeRoute { get; init; } = "direct";
+
+    /// <summary><see cref="ProbeRoute"/> as a kind.</summary>
+    public ProbeRouteKind ProbeRouteKind { get; init; } = ProbeRouteKind.Direct;
 }
 
 /// <summary>Where STARTTLS probes come from: fresh probes (dry run) or kept-open sessions (Validate-OutboundConnector).</summary>
@@ -128,6 +131,7 @@ public sealed class EvidenceGatherer
             Resolver = await resolverTask,
             DaneConsulted = _options.Dane,
             ProbeRoute = _options.ProbeRoute,
+            ProbeRouteKind = _options.ProbeRouteKind,
         };
     }
 
@@ -165,6 +169,7 @@ public sealed class EvidenceGatherer
             Resolver = await resolverTask,
             DaneConsulted = _options.Dane,
             ProbeRoute = _options.ProbeRoute,
+            ProbeRouteKind = _options.ProbeRouteKind,
         };
     }
 

@@ -121,6 +121,28 @@ public sealed class QueryBudgetTests : IDisposable
         Assert.Equal(DnsLane.Policy, await seen);
     }
 
+    [Fact]
+    public async Task A_late_answer_to_the_first_datagram_is_taken_while_later_attempts_go_unanswered()
+    {
+        // The answer to the first send comes after the second send is due, and re-sends are never
+        // answered: only a client that still listens for the first answer gets one.
+        _server.Set("late.budget.test", DnsType.Mx, new TestDnsEntry
+        {
+            Authenticated = true,
+            Delay = TimeSpan.FromMilliseconds(1500), // re-sends due at 200, 600 and 1400 ms
+            AnswerFirstOnly = true,
+            Answers = [TestDnsRecord.Mx("late.budget.test", 10, "mx.late.budget.test")],
+        });
+        _server.Answer(".", DnsType.Dnskey, true, TestDnsRecord.Dnskey("."));
+        using var dns = new DnsResolver(new DnsResolverOptions { Servers = [_server.EndPoint], Timeout = TimeSpan.FromSeconds(10) });
+
+        DnsAnswer<MxRecordData> answer = await dns.QueryMxAsync("late.budget.test", CancellationToken.None).WaitAsync(HangGuard.Limit);
+
+        Assert.Equal(DnsSecStatus.Secure, answer.Status);
+        Assert.Equal("mx.late.budget.test", Assert.Single(answer.Records).Exchange);
+        Assert.True(_server.QueryCount("late.budget.test", DnsType.Mx) >= 2, "the case needs a re-send that went unanswered");
+    }
+
     [Theory]
     [InlineData(600, new[] { 200, 400 })]
     [InlineData(10_000, new[] { 200, 400, 800, 1600, 3200, 3800 })]

@@ -79,6 +79,17 @@ public sealed class FailureKindTests
     }
 
     [Fact]
+    public void Through_a_proxy_an_unreachable_host_points_at_the_proxy_s_network_not_this_machine()
+    {
+        string text = VerdictText.Render(FailureKind.Unreachable, new FailureFacts { Domain = "fabrikam.example", Host = "mx1.fabrikam.example", Detail = "192.0.2.25: timed out", ThroughProxy = true });
+
+        Assert.Contains("on port 25 through the SOCKS5 proxy", text, StringComparison.Ordinal);
+        Assert.Contains("the proxy's network (its own port 25 may be blocked), not fabrikam.example", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("from this machine", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("use -SmtpProxy", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_connect_failure_in_a_run_that_reached_port_25_is_worded_as_the_partner_s()
     {
         string text = VerdictText.Render(FailureKind.ConnectFailed, new FailureFacts { Domain = "fabrikam.example", Host = "mx1.fabrikam.example", Address = "192.0.2.25", Detail = "TCP connection to 192.0.2.25:25 failed: connection refused" });

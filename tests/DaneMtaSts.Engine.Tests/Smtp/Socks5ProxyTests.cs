@@ -144,6 +144,10 @@ public sealed class Socks5ProxyTests
         Assert.Equal(Outcome.Indeterminate, result.Outcome);
         Assert.Equal(FailureKind.Unreachable, result.Kind);
         Assert.Null(result.StatusCode);
+        Assert.Equal(ProbeRouteKind.Socks5Proxy, result.Evidence.ProbeRouteKind);
+        Assert.Contains("through the SOCKS5 proxy", result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("from this machine", result.Reason, StringComparison.Ordinal);
+        Assert.Contains(result.Remediation, r => r.Text.Contains("the proxy's host probably cannot reach port 25", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -102,6 +102,9 @@ public sealed record TestDnsEntry
 
     /// <summary>Wait before answering (for in-flight sharing tests).</summary>
     public TimeSpan Delay { get; init; }
+
+    /// <summary>Answer only the first datagram of this question; re-sends are dropped (so only a client still listening for the first answer gets one).</summary>
+    public bool AnswerFirstOnly { get; init; }
 }
 
 /// <summary>One query as the server received it.</summary>
@@ -139,7 +142,7 @@ public sealed class TestDnsServer : IDisposable
 
     public int TotalQueries => _log.Count;
 
-    /// <summary>The most distinct questions this server was working on at once (received, not yet answered or dropped).</summary>
+    /// <summary>The most distinct questions this server was working on at once (first datagram received, not yet answered or dropped); a question asked again later counts no more.</summary>
     public int PeakInFlight
     {
         get
@@ -151,7 +154,8 @@ public sealed class TestDnsServer : IDisposable
         }
     }
 
-    private readonly Dictionary<(string Name, ushort Type, bool Cd), int> _inFlight = [];
+    private readonly HashSet<(string Name, ushort Type, bool Cd)> _inFlight = [];
+    private readonly HashSet<(string Name, ushort Type, bool Cd)> _seen = [];
     private int _peakInFlight;
 
     /// <summary>Starts a server on 127.0.0.1 with UDP and TCP on one free port.</summary>
@@ -324,13 +328,19 @@ public sealed class TestDnsServer : IDisposable
         }
 
         _log.Enqueue(new TestDnsQuery(query.Name, query.Type, overTcp, query.RecursionDesired, query.CheckingDisabled, query.DnssecOk, query.EdnsUdpSize));
-        // Questions in flight, not datagrams: a client's re-send of a question it is still waiting
-        // for is the same query.
+        // Questions in flight, not datagrams: a question counts from its first datagram until that
+        // datagram is answered (or dropped). Re-sends are the same query; under load they can reach
+        // the server after the client already has its answer, so they are not counted at all.
         var question = (query.Name, query.Type, query.CheckingDisabled);
+        bool counted;
         lock (_inFlight)
         {
-            _inFlight[question] = _inFlight.GetValueOrDefault(question) + 1;
-            _peakInFlight = Math.Max(_peakInFlight, _inFlight.Count);
+            counted = _seen.Add(question);
+            if (counted)
+            {
+                _inFlight.Add(question);
+                _peakInFlight = Math.Max(_peakInFlight, _inFlight.Count);
+            }
         }
 
         try
@@ -339,9 +349,9 @@ public sealed class TestDnsServer : IDisposable
         }
         finally
         {
-            lock (_inFlight)
+            if (counted)
             {
-                if (--_inFlight[question] == 0)
+                lock (_inFlight)
                 {
                     _inFlight.Remove(question);
                 }
@@ -352,6 +362,11 @@ public sealed class TestDnsServer : IDisposable
     private async Task<byte[]?> AnswerAsync(ParsedQuery query, bool overTcp)
     {
         TestDnsEntry entry = _table.TryGetValue((query.Name, query.Type), out TestDnsEntry? scripted) ? scripted : DefaultEntry;
+        if (entry.AnswerFirstOnly && _log.Count(q => q.Name == query.Name && q.Type == query.Type) > 1)
+        {
+            return null;
+        }
+
         if (entry.Delay > TimeSpan.Zero)
         {
             try
