@@ -1,9 +1,11 @@
 using CsCheck;
 using DaneMtaSts.Engine.Dane;
+using DaneMtaSts.Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
 
-public class TlsaPresentationTests
+public class TlsaPresentationTests(ITestOutputHelper output)
 {
     private const string Hex32 = "8CB0FC6C527506A053F4F14C8464BEBBD6DEDE2738D11468DD953D7D6A3021F1";
 
@@ -127,22 +129,34 @@ public class TlsaPresentationTests
     [Fact]
     public void Random_records_round_trip_through_the_presentation_form()
     {
+        var counter = new CaseCounter(output, "TLSA round trip");
         Gen.Select(Gen.Byte, Gen.Byte, Gen.Byte, Gen.Byte.Array[1, 300])
             .Sample((usage, selector, matching, data) =>
             {
+                counter.Sample();
                 var record = new TlsaRecord(usage, selector, matching, data);
                 Assert.Equal(record, Assert.Single(TlsaRecords.ParsePresentation(TlsaRecords.Format(record, "_25._tcp.mx.example.test"))));
+                counter.Hit(usage > 3 || selector > 1 || matching > 2 ? "unassigned fields round-trip" : "assigned fields round-trip");
+                _ = data.Length > 64 && counter.Hit("data over 64 bytes");
             }, iter: 500);
+        counter.AssertReached(20, "unassigned fields round-trip", "data over 64 bytes");
     }
 
     [Fact]
     public void Arbitrary_text_never_throws_anything_but_the_typed_error()
     {
         var tlsaLike = Gen.Char["0123 9ABCDEFabcdefTLSA;()\\#\n\r\t.-_x"].Array[0, 80].Select(a => new string(a));
-        Gen.OneOf(Gen.String, tlsaLike).Sample(text =>
+        // A third of the samples are a record (fields, hex data) with a random ending, so that parsed records are reached.
+        var ending = Gen.OneOf<string>("", " ; a comment", "\n", " )", "(", " x", "\n3 1 1 AB");
+        var recordLike = Gen.Select(Gen.Int[0, 3], Gen.Int[0, 1], Gen.Int[0, 2], Gen.Byte.Array[1, 40], ending,
+            (u, s, m, data, end) => $"{u} {s} {m} {Convert.ToHexString(data)}{end}");
+        var counter = new CaseCounter(output, "TLSA text");
+        Gen.OneOf(Gen.String, tlsaLike, recordLike).Sample(text =>
         {
+            counter.Sample();
             _ = TlsaRecords.TryParsePresentation(text, out var records, out string? error);
             Assert.True(error is not null || records.Count > 0);
+            counter.Hit(error is null ? "parsed records" : "typed error");
             try
             {
                 _ = TlsaRecords.ParsePresentation(text);
@@ -152,5 +166,6 @@ public class TlsaPresentationTests
                 Assert.Equal("InvalidTlsaRecord", ex.ErrorId);
             }
         }, iter: 3000);
+        counter.AssertReached(20, "parsed records", "typed error");
     }
 }

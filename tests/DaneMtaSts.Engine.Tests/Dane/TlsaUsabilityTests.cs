@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using CsCheck;
 using DaneMtaSts.Engine.Dane;
 using DaneMtaSts.Engine.Tests.Support;
+using Xunit.Abstractions;
 using static DaneMtaSts.Engine.Tests.Dane.DaneTestData;
 
 namespace DaneMtaSts.Engine.Tests.Dane;
@@ -130,7 +131,7 @@ public class TlsaUsabilityTests
     }
 }
 
-public class DaneRobustnessTests
+public class DaneRobustnessTests(ITestOutputHelper output)
 {
     [Fact]
     public void Arbitrary_records_never_throw_and_every_record_gets_a_result()
@@ -140,14 +141,27 @@ public class DaneRobustnessTests
         var small = Gen.Byte[0, 4];
         var field = Gen.OneOf(small, Gen.Byte);
         var data = Gen.OneOf(Gen.Byte.Array[0, 80], Gen.Const(leaf.RawData), Gen.Const(intermediate.PublicKey.ExportSubjectPublicKeyInfo()), Gen.Const(TestPki.SpkiSha256(root)));
-        var record = Gen.Select(field, field, field, data).Select((u, s, m, d) => new TlsaRecord(u, s, m, d));
+        var random = Gen.Select(field, field, field, data).Select((u, s, m, d) => new TlsaRecord(u, s, m, d));
+
+        // Records that match this chain (DANE-EE of the leaf, DANE-TA of the intermediate or the
+        // root), mixed in so that the authenticated case is reached often.
+        var matching = Gen.OneOf(
+            Gen.Const(new TlsaRecord(3, 0, 0, leaf.RawData)),
+            Gen.Const(new TlsaRecord(2, 1, 0, intermediate.PublicKey.ExportSubjectPublicKeyInfo())),
+            Gen.Const(new TlsaRecord(2, 1, 1, TestPki.SpkiSha256(root))));
+        var unrelated = Gen.Byte.Array[32].Select(d => new TlsaRecord(3, 1, 1, d));
+        var record = Gen.Frequency((4, random), (1, matching), (2, unrelated));
+        var counter = new CaseCounter(output, "arbitrary TLSA sets");
         record.Array[0, 6].Sample(records =>
         {
+            counter.Sample();
             var result = DaneAuthenticator.Evaluate(Check(chain, records));
+            counter.Hit(result.Authenticated ? "authenticated" : result.Failure == DaneFailure.NoUsableRecords ? "no usable record" : "usable records, no match");
             Assert.Equal(records.Length, result.Records.Count);
             Assert.False(string.IsNullOrWhiteSpace(result.Detail));
             Assert.Equal(result.Authenticated, result.Failure == DaneFailure.None);
             Assert.Equal(result.Authenticated, result.Records.Any(r => r.Matched));
         }, iter: 300, threads: 1);
+        counter.AssertReached(10, "authenticated", "no usable record", "usable records, no match");
     }
 }

@@ -34,11 +34,13 @@ public class DomainNameFuzz(ITestOutputHelper output)
     [Fact]
     public void TryNormalize_never_throws_and_its_result_is_a_canonical_name()
     {
+        var cases = new Support.CaseCounter(output, "DomainName.TryNormalize");
         Names.Check(input =>
         {
             string? normalized = null;
             string? error = null;
             bool ok = FuzzRun.Timed(() => DomainName.TryNormalize(input, out normalized, out error));
+            cases.Hit(ok ? "accepted" : "rejected");
             if (!ok)
             {
                 Assert.False(string.IsNullOrEmpty(error));
@@ -52,34 +54,40 @@ public class DomainNameFuzz(ITestOutputHelper output)
             // Idempotent: the output is its own normal form.
             Assert.True(DomainName.TryNormalize(normalized, out string? twice, out string? error2), error2);
             Assert.Equal(normalized, twice);
-        }, output, "DomainName.TryNormalize");
+        }, output, "DomainName.TryNormalize", reach: new FuzzReach(cases, 0.02, ["accepted", "rejected"]));
     }
 
     [Fact]
     public void Normalize_throws_only_the_typed_engine_exception()
     {
+        var cases = new Support.CaseCounter(output, "DomainName.Normalize");
         Names.Check(input =>
         {
             try
             {
                 string normalized = DomainName.Normalize(input);
                 AssertCanonical(normalized);
+                cases.Hit("accepted");
             }
             catch (EngineException ex)
             {
+                cases.Hit("the typed exception");
                 Assert.Equal("InvalidDomainName", ex.ErrorId);
                 Assert.Equal(EngineErrorKind.InvalidArgument, ex.Kind);
                 Assert.False(string.IsNullOrEmpty(ex.Message));
             }
-        }, output, "DomainName.Normalize");
+        }, output, "DomainName.Normalize", reach: new FuzzReach(cases, 0.02, ["accepted", "the typed exception"]));
     }
 
     [Fact]
     public void Ascii_case_and_one_trailing_dot_do_not_change_the_result()
     {
+        var cases = new Support.CaseCounter(output, "DomainName case/dot invariance");
         Gen.OneOf(FuzzGen.HostName, FuzzGen.IdnHostName, FuzzGen.Mutated(FuzzGen.HostName)).Check(input =>
         {
             bool ok = DomainName.TryNormalize(input, out string? normalized, out _);
+            cases.Hit(ok ? "accepted" : "rejected");
+            _ = input.Any(c => c is >= 'a' and <= 'z') && cases.Hit("has lower-case ASCII to raise");
             if (!input.EndsWith('.'))
             {
                 Assert.Equal(ok, DomainName.TryNormalize(input + ".", out string? dotted, out _));
@@ -89,16 +97,19 @@ public class DomainNameFuzz(ITestOutputHelper output)
             string asciiUpper = new(input.Select(c => c is >= 'a' and <= 'z' ? (char)(c - 32) : c).ToArray());
             Assert.Equal(ok, DomainName.TryNormalize(asciiUpper, out string? upper, out _));
             Assert.Equal(normalized, upper);
-        }, output, "DomainName case/dot invariance");
+        }, output, "DomainName case/dot invariance", reach: new FuzzReach(cases, 0.02, ["accepted", "rejected", "has lower-case ASCII to raise"]));
     }
 
     [Fact]
     public void Valid_names_are_accepted_and_the_unicode_form_round_trips()
     {
+        var cases = new Support.CaseCounter(output, "DomainName U-label round trip");
         Gen.OneOf(FuzzGen.HostName, FuzzGen.IdnHostName).Check(input =>
         {
             // Every generated LDH name is valid; IDN names may be refused by UTS #46, but must not throw.
             bool ok = DomainName.TryNormalize(input, out string? normalized, out string? error);
+            _ = ok && !input.All(char.IsAscii) && cases.Hit("an IDN name accepted and round-tripped");
+            _ = ok && input.All(char.IsAscii) && cases.Hit("an LDH name accepted");
             if (input.All(char.IsAscii))
             {
                 Assert.True(ok, error);
@@ -111,7 +122,7 @@ public class DomainNameFuzz(ITestOutputHelper output)
                 Assert.True(DomainName.TryNormalize(unicode, out string? back, out string? backError), backError);
                 Assert.Equal(normalized, back);
             }
-        }, output, "DomainName U-label round trip");
+        }, output, "DomainName U-label round trip", reach: new FuzzReach(cases, 0.02, ["an IDN name accepted and round-tripped", "an LDH name accepted"]));
     }
 
     [Fact]

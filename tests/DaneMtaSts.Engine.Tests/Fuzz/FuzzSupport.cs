@@ -10,6 +10,9 @@ using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.Fuzz;
 
+/// <summary>The cases a fuzz property must reach (counted by <see cref="Counter"/>), each in at least <see cref="Share"/> of the iterations.</summary>
+internal sealed record FuzzReach(Support.CaseCounter Counter, double Share, string[] Cases);
+
 internal static class FuzzRun
 {
     /// <summary>Iterations per property; small by default so the fuzz set fits in the normal test run.</summary>
@@ -32,28 +35,38 @@ internal static class FuzzRun
     /// <summary>Properties on 64 KiB (TLSA: up to 1 MiB) inputs run fewer times: each iteration costs about a thousand small ones.</summary>
     public static long LargeIterations => Math.Max(20, Iterations / 1000);
 
-    /// <summary>Runs the property on <paramref name="iterations"/> generated inputs and logs the rate.</summary>
-    public static void Check<T>(this Gen<T> gen, Action<T> property, ITestOutputHelper output, string target, long? iterations = null)
+    /// <summary>
+    /// Runs the property on <paramref name="iterations"/> generated inputs and logs the rate. With
+    /// <paramref name="reach"/>, every sample is counted and the run fails unless each named case was
+    /// reached by the given share of the iterations (at least once): a fuzz property whose generator
+    /// never reaches its case fails instead of passing.
+    /// </summary>
+    public static void Check<T>(this Gen<T> gen, Action<T> property, ITestOutputHelper output, string target, long? iterations = null, FuzzReach? reach = null)
     {
         long iter = iterations ?? Iterations;
         var watch = Stopwatch.StartNew();
-        gen.Sample(property, iter: iter, print: Print);
+        gen.Sample(reach is null ? property : t =>
+        {
+            reach.Counter.Sample();
+            property(t);
+        }, iter: iter, print: Print);
         watch.Stop();
         double seconds = Math.Max(watch.Elapsed.TotalSeconds, 0.001);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FUZZ {target}: {iter} iterations in {seconds:F2} s ({iter / seconds:F0}/s)"));
+        reach?.Counter.AssertReached((int)Math.Max(1, Math.Floor(iter * reach.Share)), reach.Cases);
     }
 
-    public static void Check<T1, T2>(this Gen<(T1, T2)> gen, Action<T1, T2> property, ITestOutputHelper output, string target, long? iterations = null) =>
-        gen.Check(t => property(t.Item1, t.Item2), output, target, iterations);
+    public static void Check<T1, T2>(this Gen<(T1, T2)> gen, Action<T1, T2> property, ITestOutputHelper output, string target, long? iterations = null, FuzzReach? reach = null) =>
+        gen.Check(t => property(t.Item1, t.Item2), output, target, iterations, reach);
 
-    public static void Check<T1, T2, T3>(this Gen<(T1, T2, T3)> gen, Action<T1, T2, T3> property, ITestOutputHelper output, string target, long? iterations = null) =>
-        gen.Check(t => property(t.Item1, t.Item2, t.Item3), output, target, iterations);
+    public static void Check<T1, T2, T3>(this Gen<(T1, T2, T3)> gen, Action<T1, T2, T3> property, ITestOutputHelper output, string target, long? iterations = null, FuzzReach? reach = null) =>
+        gen.Check(t => property(t.Item1, t.Item2, t.Item3), output, target, iterations, reach);
 
-    public static void Check<T1, T2, T3, T4>(this Gen<(T1, T2, T3, T4)> gen, Action<T1, T2, T3, T4> property, ITestOutputHelper output, string target, long? iterations = null) =>
-        gen.Check(t => property(t.Item1, t.Item2, t.Item3, t.Item4), output, target, iterations);
+    public static void Check<T1, T2, T3, T4>(this Gen<(T1, T2, T3, T4)> gen, Action<T1, T2, T3, T4> property, ITestOutputHelper output, string target, long? iterations = null, FuzzReach? reach = null) =>
+        gen.Check(t => property(t.Item1, t.Item2, t.Item3, t.Item4), output, target, iterations, reach);
 
-    public static void Check<T1, T2, T3, T4, T5>(this Gen<(T1, T2, T3, T4, T5)> gen, Action<T1, T2, T3, T4, T5> property, ITestOutputHelper output, string target, long? iterations = null) =>
-        gen.Check(t => property(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5), output, target, iterations);
+    public static void Check<T1, T2, T3, T4, T5>(this Gen<(T1, T2, T3, T4, T5)> gen, Action<T1, T2, T3, T4, T5> property, ITestOutputHelper output, string target, long? iterations = null, FuzzReach? reach = null) =>
+        gen.Check(t => property(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5), output, target, iterations, reach);
 
     /// <summary>Calls a parser and fails when that one call took longer than the budget.</summary>
     public static TResult Timed<TResult>(Func<TResult> call, TimeSpan? budget = null)

@@ -103,13 +103,14 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
     [Fact]
     public void Random_and_mutated_policies_never_throw_and_accepted_ones_are_well_formed()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsPolicy mutated");
         Gen.OneOf(FuzzGen.AnyString, FuzzGen.Mutated(Valid.Select(v => v.Text)), FuzzGen.Mutated(FuzzGen.Mutated(Valid.Select(v => v.Text)))).Check(text =>
         {
             MtaStsPolicy? policy = null;
             string? error = null;
             bool ok = FuzzRun.Timed(() => MtaStsPolicy.TryParse(text, out policy, out error));
-            AssertConsistent(ok, policy, error, text);
-        }, output, "MtaStsPolicy mutated");
+            AssertConsistent(ok, policy, error, text, cases);
+        }, output, "MtaStsPolicy mutated", reach: new FuzzReach(cases, 0.02, ["accepted", "rejected"]));
     }
 
     [Fact]
@@ -183,6 +184,7 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
     [Fact]
     public void Policies_of_64_KiB_finish_within_the_budget()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsPolicy 64 KiB");
         var unit = Gen.OneOf(
             MxPattern.Select(m => "mx: " + m.Written + "\n"),
             MxPattern.Select(m => "mx: " + m.Written + "\r\n"),
@@ -199,12 +201,12 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
         huge.Check(text =>
         {
             (bool ok, MtaStsPolicy? policy, string? error) = FuzzRun.WithinBudget(() => (MtaStsPolicy.TryParse(text, out MtaStsPolicy? p, out string? e), p, e));
-            AssertConsistent(ok, policy, error, text);
+            AssertConsistent(ok, policy, error, text, cases);
             if (ok)
             {
                 _ = FuzzRun.WithinBudget(() => policy!.MatchesMx("no-such-host.example"));
             }
-        }, output, "MtaStsPolicy 64 KiB", FuzzRun.LargeIterations);
+        }, output, "MtaStsPolicy 64 KiB", FuzzRun.LargeIterations, reach: new FuzzReach(cases, 0.05, ["accepted", "rejected"]));
     }
 
     private static void AssertExplained(MtaStsPolicy policy, string host)
@@ -230,14 +232,17 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
         }
     }
 
-    private static void AssertConsistent(bool ok, MtaStsPolicy? policy, string? error, string text)
+    private static void AssertConsistent(bool ok, MtaStsPolicy? policy, string? error, string text, Support.CaseCounter? cases = null)
     {
         if (!ok)
         {
             Assert.Null(policy);
             Assert.False(string.IsNullOrWhiteSpace(error));
+            cases?.Hit("rejected");
             return;
         }
+
+        cases?.Hit("accepted");
 
         Assert.NotNull(policy);
         Assert.Null(error);

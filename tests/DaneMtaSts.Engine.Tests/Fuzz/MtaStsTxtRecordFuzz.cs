@@ -85,28 +85,32 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
     [Fact]
     public void Random_and_mutated_records_never_throw_and_accepted_ones_obey_the_grammar()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsTxtRecord mutated");
         var record = Gen.OneOf(FuzzGen.AnyString, FuzzGen.Mutated(Valid.Select(v => v.Text)), FuzzGen.TrickyString.Select(s => "v=STSv1;" + s));
         Gen.Select(record, OtherTxt.Array[0, 2]).Check((text, others) =>
         {
             string[] records = [.. others, text];
             MtaStsTxtRecord parsed = FuzzRun.Timed(() => MtaStsTxtRecord.Parse(records));
-            AssertConsistent(parsed, records);
-        }, output, "MtaStsTxtRecord mutated");
+            AssertConsistent(parsed, records, cases);
+        }, output, "MtaStsTxtRecord mutated", reach: new FuzzReach(cases, 0.02, ["accepted", "an STSv1 record rejected", "no STSv1 record"]));
     }
 
     [Fact]
     public void Record_sets_of_random_strings_never_throw()
     {
-        FuzzGen.AnyString.Array[0, 4].Check(records =>
+        var cases = new Support.CaseCounter(output, "MtaStsTxtRecord random sets");
+        // Some strings start as the record does, so that the parser reads past the version tag too.
+        Gen.OneOf(FuzzGen.AnyString, FuzzGen.AnyString.Select(s => "v=STSv1;" + s)).Array[0, 4].Check(records =>
         {
             MtaStsTxtRecord parsed = FuzzRun.Timed(() => MtaStsTxtRecord.Parse(records));
-            AssertConsistent(parsed, records);
-        }, output, "MtaStsTxtRecord random sets");
+            AssertConsistent(parsed, records, cases);
+        }, output, "MtaStsTxtRecord random sets", reach: new FuzzReach(cases, 0.05, ["an STSv1 record rejected", "no STSv1 record"]));
     }
 
     [Fact]
     public void Records_of_64_KiB_finish_within_the_budget()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsTxtRecord 64 KiB");
         var huge = Gen.Select(Gen.OneOf(Valid.Select(v => v.Text), FuzzGen.TrickyString, Gen.Const(";"), Gen.Const("; x=y")), Gen.Int[32 * 1024, 64 * 1024], (unit, size) =>
         {
             var sb = new System.Text.StringBuilder("v=STSv1; id=abc", size + 100);
@@ -117,19 +121,22 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
         huge.Check(text =>
         {
             MtaStsTxtRecord parsed = FuzzRun.WithinBudget(() => MtaStsTxtRecord.Parse([text]));
-            AssertConsistent(parsed, [text]);
-        }, output, "MtaStsTxtRecord 64 KiB", FuzzRun.LargeIterations);
+            AssertConsistent(parsed, [text], cases);
+        }, output, "MtaStsTxtRecord 64 KiB", FuzzRun.LargeIterations, reach: new FuzzReach(cases, 0.05, ["an STSv1 record rejected"]));
     }
 
-    private static void AssertConsistent(MtaStsTxtRecord parsed, IReadOnlyList<string> records)
+    private static void AssertConsistent(MtaStsTxtRecord parsed, IReadOnlyList<string> records, Support.CaseCounter cases)
     {
         Assert.False(string.IsNullOrWhiteSpace(parsed.Diagnosis));
         Assert.Equal(records.Count(MtaStsTxtRecord.IsStsRecord), parsed.StsRecordCount);
         if (!parsed.IsValid)
         {
             Assert.Null(parsed.Id);
+            cases.Hit(parsed.StsRecordCount > 0 ? "an STSv1 record rejected" : "no STSv1 record");
             return;
         }
+
+        cases.Hit("accepted");
 
         Assert.Equal(1, parsed.StsRecordCount);
         Assert.Contains(parsed.RecordText, records);

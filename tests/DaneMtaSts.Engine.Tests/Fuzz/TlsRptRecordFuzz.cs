@@ -91,26 +91,30 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
     [Fact]
     public void Random_mutated_and_hostile_records_never_throw_and_accepted_ones_are_usable()
     {
+        var cases = new Support.CaseCounter(output, "TlsRptRecord mutated");
         Gen.OneOf(FuzzGen.AnyString, FuzzGen.Mutated(Valid.Select(v => v.Text)), HostileRua).Check(text =>
         {
             TlsRptRecord parsed = FuzzRun.Timed(() => TlsRptRecord.Parse([text]));
-            AssertConsistent(parsed, [text]);
-        }, output, "TlsRptRecord mutated");
+            AssertConsistent(parsed, [text], cases);
+        }, output, "TlsRptRecord mutated", reach: new FuzzReach(cases, 0.02, ["accepted", "a TLSRPTv1 record rejected", "no TLSRPTv1 record"]));
     }
 
     [Fact]
     public void Record_sets_of_random_strings_never_throw()
     {
-        FuzzGen.AnyString.Array[0, 4].Check(records =>
+        var cases = new Support.CaseCounter(output, "TlsRptRecord random sets");
+        // Some strings start as the record does, so that the parser reads past the version tag too.
+        Gen.OneOf(FuzzGen.AnyString, FuzzGen.AnyString.Select(s => "v=TLSRPTv1;" + s)).Array[0, 4].Check(records =>
         {
             TlsRptRecord parsed = FuzzRun.Timed(() => TlsRptRecord.Parse(records));
-            AssertConsistent(parsed, records);
-        }, output, "TlsRptRecord random sets");
+            AssertConsistent(parsed, records, cases);
+        }, output, "TlsRptRecord random sets", reach: new FuzzReach(cases, 0.05, ["a TLSRPTv1 record rejected", "no TLSRPTv1 record"]));
     }
 
     [Fact]
     public void Records_of_64_KiB_finish_within_the_budget()
     {
+        var cases = new Support.CaseCounter(output, "TlsRptRecord 64 KiB");
         var huge = Gen.Select(Gen.OneOf(ReportUri.Select(u => "," + u), FuzzGen.TrickyString, Gen.Const(",")), Gen.Int[32 * 1024, 64 * 1024], (unit, size) =>
         {
             var sb = new System.Text.StringBuilder("v=TLSRPTv1; rua=mailto:a@b.example", size + 100);
@@ -121,8 +125,8 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
         huge.Check(text =>
         {
             TlsRptRecord parsed = FuzzRun.WithinBudget(() => TlsRptRecord.Parse([text]));
-            AssertConsistent(parsed, [text]);
-        }, output, "TlsRptRecord 64 KiB", FuzzRun.LargeIterations);
+            AssertConsistent(parsed, [text], cases);
+        }, output, "TlsRptRecord 64 KiB", FuzzRun.LargeIterations, reach: new FuzzReach(cases, 0.05, ["a TLSRPTv1 record rejected"]));
     }
 
     [Fact]
@@ -146,14 +150,17 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
         }, output, "TlsRptResultTypes");
     }
 
-    private static void AssertConsistent(TlsRptRecord parsed, IReadOnlyList<string> records)
+    private static void AssertConsistent(TlsRptRecord parsed, IReadOnlyList<string> records, Support.CaseCounter cases)
     {
         Assert.False(string.IsNullOrWhiteSpace(parsed.Diagnosis));
         if (!parsed.IsValid)
         {
             Assert.Empty(parsed.ReportUris);
+            cases.Hit(parsed.TlsRptRecordCount > 0 ? "a TLSRPTv1 record rejected" : "no TLSRPTv1 record");
             return;
         }
+
+        cases.Hit("accepted");
 
         Assert.Equal(1, parsed.TlsRptRecordCount);
         Assert.Contains(parsed.RecordText, records);

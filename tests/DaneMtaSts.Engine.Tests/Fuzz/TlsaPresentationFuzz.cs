@@ -98,19 +98,21 @@ public class TlsaPresentationFuzz(ITestOutputHelper output)
     [Fact]
     public void Random_and_mutated_texts_fail_only_with_the_typed_error()
     {
+        var cases = new Support.CaseCounter(output, "TlsaRecords mutated");
         var tlsaLike = Gen.Char["0123 9ABCDEFabcdef TLSA IN;()\\#\n\r\t.-_x"].Array[0, 120].Select(a => new string(a));
         Gen.OneOf(FuzzGen.AnyString, tlsaLike, FuzzGen.Mutated(ValidText.Select(v => v.Text)), FuzzGen.Mutated(Written)).Check(text =>
         {
             IReadOnlyList<TlsaRecord> records = [];
             string? error = null;
             bool ok = FuzzRun.Timed(() => TlsaRecords.TryParsePresentation(text, out records, out error));
-            AssertConsistent(ok, records, error, text);
-        }, output, "TlsaRecords mutated");
+            AssertConsistent(ok, records, error, text, cases);
+        }, output, "TlsaRecords mutated", reach: new FuzzReach(cases, 0.02, ["accepted", "rejected"]));
     }
 
     [Fact]
     public void Inputs_up_to_the_1_MiB_limit_finish_within_the_budget()
     {
+        var cases = new Support.CaseCounter(output, "TlsaRecords 64 KiB..1 MiB");
         // Hex-dump lines dominate: each one continues the record before it, the case that once cost quadratic time.
         var unit = Gen.Frequency(
             (4, Gen.OneOf("AB\n", "30 82 01 0a\n", "AB CD EF 01 23 45 67 89 ", "ab\r\n")),
@@ -124,11 +126,11 @@ public class TlsaPresentationFuzz(ITestOutputHelper output)
         huge.Check(text =>
         {
             (bool ok, IReadOnlyList<TlsaRecord> records, string? error) = FuzzRun.WithinBudget(() => (TlsaRecords.TryParsePresentation(text, out var r, out string? e), r, e));
-            AssertConsistent(ok, records, error, text);
-        }, output, "TlsaRecords 64 KiB..1 MiB", FuzzRun.LargeIterations);
+            AssertConsistent(ok, records, error, text, cases);
+        }, output, "TlsaRecords 64 KiB..1 MiB", FuzzRun.LargeIterations, reach: new FuzzReach(cases, 0.05, ["rejected"]));
     }
 
-    private static void AssertConsistent(bool ok, IReadOnlyList<TlsaRecord> records, string? error, string text)
+    private static void AssertConsistent(bool ok, IReadOnlyList<TlsaRecord> records, string? error, string text, Support.CaseCounter cases)
     {
         if (!ok)
         {
@@ -136,8 +138,11 @@ public class TlsaPresentationFuzz(ITestOutputHelper output)
             Assert.False(string.IsNullOrWhiteSpace(error));
             var ex = Assert.Throws<EngineException>(() => TlsaRecords.ParsePresentation(text));
             Assert.Equal(TlsaRecords.InvalidTlsaRecordErrorId, ex.ErrorId);
+            cases.Hit("rejected");
             return;
         }
+
+        cases.Hit("accepted");
 
         Assert.Null(error);
         Assert.NotEmpty(records);

@@ -1,9 +1,11 @@
 using CsCheck;
 using DaneMtaSts.Engine.MtaSts;
+using DaneMtaSts.Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.MtaSts;
 
-public class MtaStsPolicyTests
+public class MtaStsPolicyTests(ITestOutputHelper output)
 {
     private static MtaStsPolicy Parse(string text)
     {
@@ -145,11 +147,15 @@ public class MtaStsPolicyTests
     [Fact]
     public void Arbitrary_text_never_throws()
     {
+        var counter = new CaseCounter(output, "arbitrary policy text");
         Gen.String.Sample(text =>
         {
+            counter.Sample();
             bool ok = MtaStsPolicy.TryParse(text, out var policy, out var error);
             Assert.True(ok ? policy is not null && error is null : policy is null && !string.IsNullOrEmpty(error));
+            _ = !ok && text.Length > 0 && counter.Hit("non-empty text rejected with an error");
         });
+        counter.AssertReached(20, "non-empty text rejected with an error");
     }
 
     [Fact]
@@ -160,15 +166,30 @@ public class MtaStsPolicyTests
             "max_age: 86400", "max_age: 99999999999", "max_age: 0", "mx: a.example", "mx: *.example", "mx: *.", "mx:", "mx: ü.example",
             "foo: bar:baz", "", " ", ":", "no colon", "\r");
         var sep = Gen.OneOf<string>("\n", "\r\n");
-        Gen.Select(line, sep, (l, s) => l + s).Array[0, 10].Select(string.Concat).Sample(text =>
+        // Half the samples start with the lines a valid policy needs (a random mode, max_age, an
+        // mx for the modes that need one) followed by random lines, so that valid policies of every
+        // mode are reached often; the other half are random lines.
+        var lines = Gen.Select(line, sep, (l, s) => l + s).Array[0, 10].Select(string.Concat);
+        var head = Gen.Select(Gen.OneOf<string>("enforce", "testing", "none"), Gen.Bool, (mode, mx) =>
+            $"version: STSv1\nmode: {mode}\nmax_age: 86400\n{(mx ? "mx: mx.example\n" : "")}");
+        var text = Gen.OneOf(lines, Gen.Select(head, lines, (h, l) => h + l));
+        var counter = new CaseCounter(output, "policy-like text");
+        text.Sample(text =>
         {
-            if (MtaStsPolicy.TryParse(text, out var policy, out _))
+            counter.Sample();
+            if (!MtaStsPolicy.TryParse(text, out var policy, out _))
             {
+                counter.Hit("rejected");
+            }
+            else
+            {
+                counter.Hit(policy.Mode == MtaStsPolicyMode.None ? "valid, mode none" : "valid, with mx");
                 Assert.Equal("STSv1", policy.Version);
                 Assert.InRange(policy.MaxAgeSeconds, 0, MtaStsPolicy.MaxAgeLimit);
                 Assert.True(policy.Mode == MtaStsPolicyMode.None || policy.Mx.Count > 0);
             }
-        });
+        }, iter: 1000);
+        counter.AssertReached(50, "rejected", "valid, mode none", "valid, with mx");
     }
 
     // RFC 8461 §3.2, case by case: the text, whether it is a policy, its mode, max_age and mx count,

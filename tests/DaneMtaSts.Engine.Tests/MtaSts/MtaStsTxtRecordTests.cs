@@ -1,9 +1,11 @@
 using CsCheck;
 using DaneMtaSts.Engine.MtaSts;
+using DaneMtaSts.Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.MtaSts;
 
-public class MtaStsTxtRecordTests
+public class MtaStsTxtRecordTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("v=STSv1; id=20240101T000000", "20240101T000000")]
@@ -121,26 +123,47 @@ public class MtaStsTxtRecordTests
     [Fact]
     public void Arbitrary_text_never_throws()
     {
+        var counter = new CaseCounter(output, "arbitrary TXT sets");
         Gen.String.Array[0, 3].Sample(records =>
         {
+            counter.Sample();
             var r = MtaStsTxtRecord.Parse(records);
             Assert.False(string.IsNullOrEmpty(r.Diagnosis));
             Assert.True(!r.IsValid || r.Id is { Length: >= 1 and <= 32 });
+            _ = records.Any(t => t.Length > 0) && counter.Hit("a non-empty record read and rejected with a diagnosis");
+            _ = records.Length > 1 && counter.Hit("several records");
         });
+        counter.AssertReached(20, "a non-empty record read and rejected with a diagnosis", "several records");
     }
 
     [Fact]
     public void Record_like_text_never_throws_and_valid_ids_are_alphanumeric()
     {
         var token = Gen.OneOf<string>("v=STSv1", ";", " ", "\t", "id=", "abc", "123", "=", "x.y", ":", ",", "-", "é", "\u0000");
-        token.Array[0, 14].Select(string.Concat).Sample(text =>
+        // A third of the samples start as a record does, a third are well-formed records with a
+        // random id and ending, so that both the valid and the rejected record are reached often.
+        var id = Gen.Char["abcXYZ0189"].Array[1, 40].Select(a => new string(a));
+        var ending = Gen.OneOf<string>("", ";", " ;", "; x=y", ";\t", "; id=second");
+        var text = Gen.OneOf(
+            token.Array[0, 14].Select(string.Concat),
+            token.Array[0, 10].Select(t => "v=STSv1; id=" + string.Concat(t)),
+            Gen.Select(id, ending, (i, e) => "v=STSv1; id=" + i + e));
+        var counter = new CaseCounter(output, "record-like TXT");
+        text.Sample(text =>
         {
+            counter.Sample();
             var r = MtaStsTxtRecord.Parse([text]);
             if (r.IsValid)
             {
+                counter.Hit("valid");
                 Assert.StartsWith("v=STSv1", text, StringComparison.Ordinal);
                 Assert.All(r.Id!, c => Assert.True(char.IsAsciiLetterOrDigit(c)));
             }
-        });
+            else if (text.StartsWith("v=STSv1", StringComparison.Ordinal))
+            {
+                counter.Hit("starts as a record but is rejected");
+            }
+        }, iter: 1000);
+        counter.AssertReached(100, "valid", "starts as a record but is rejected");
     }
 }

@@ -1,10 +1,12 @@
 using CsCheck;
 using DaneMtaSts.Engine.Reporting;
 using DaneMtaSts.Engine.TlsRpt;
+using DaneMtaSts.Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace DaneMtaSts.Engine.Tests.Reporting;
 
-public class TlsRptRecordTests
+public class TlsRptRecordTests(ITestOutputHelper output)
 {
     [Fact]
     public void Mailto_and_https_with_whitespace_around_commas()
@@ -74,13 +76,33 @@ public class TlsRptRecordTests
     [Fact]
     public void Arbitrary_text_never_throws()
     {
-        Gen.String.Array[0, 3].Sample(records => Assert.False(string.IsNullOrEmpty(TlsRptRecord.Parse(records).Diagnosis)));
-        var token = Gen.OneOf<string>("v=TLSRPTv1", ";", " ", "rua=", "mailto:", "a@b", "https://", "x", ",", "=", "%2C", "\t", "é");
-        token.Array[0, 12].Select(string.Concat).Sample(text =>
+        var arbitrary = new CaseCounter(output, "arbitrary TXT sets");
+        Gen.String.Array[0, 3].Sample(records =>
         {
+            arbitrary.Sample();
+            Assert.False(string.IsNullOrEmpty(TlsRptRecord.Parse(records).Diagnosis));
+            _ = records.Any(t => t.Length > 0) && arbitrary.Hit("a non-empty record read");
+        });
+        arbitrary.AssertReached(20, "a non-empty record read");
+
+        // A third of the samples start as a record does, a third are well-formed records with
+        // random URIs and endings, so that both the valid and the rejected record are reached often.
+        var token = Gen.OneOf<string>("v=TLSRPTv1", ";", " ", "rua=", "mailto:", "a@b", "https://", "x", ",", "=", "%2C", "\t", "é");
+        var uri = Gen.OneOf<string>("mailto:tlsrpt@example.com", "https://report.example.com/v1", "mailto:a@b.example!10m");
+        var ending = Gen.OneOf<string>("", ";", " ;", "; x=y");
+        var text = Gen.OneOf(
+            token.Array[0, 12].Select(string.Concat),
+            token.Array[0, 8].Select(t => "v=TLSRPTv1; rua=" + string.Concat(t)),
+            Gen.Select(uri.Array[1, 3], ending, (u, e) => "v=TLSRPTv1; rua=" + string.Join(",", u) + e));
+        var counter = new CaseCounter(output, "record-like TXT");
+        text.Sample(text =>
+        {
+            counter.Sample();
             var r = TlsRptRecord.Parse([text]);
             Assert.True(!r.IsValid || r.ReportUris.Count > 0);
-        });
+            counter.Hit(r.IsValid ? "valid" : "rejected");
+        }, iter: 1000);
+        counter.AssertReached(100, "valid", "rejected");
     }
 }
 
