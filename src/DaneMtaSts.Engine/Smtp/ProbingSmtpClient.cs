@@ -31,7 +31,7 @@ internal sealed class ProbingSmtpClient : SmtpClient
 
     protected override void OnSenderNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
     {
-        SenderRejection = new SmtpReply((int)response.StatusCode, [response.Response]);
+        SenderRejection = SmtpReply.FromMailKit((int)response.StatusCode, response.Response);
         base.OnSenderNotAccepted(message, mailbox, response);
     }
 }

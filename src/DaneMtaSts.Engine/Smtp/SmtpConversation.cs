@@ -15,8 +15,9 @@ internal enum SmtpPhase
 /// <summary>
 /// The sending path's view of MailKit (docs/smtp.md#sending): MailKit calls it as its protocol
 /// logger while it sends a test message over a connection the probe driver opened. It writes the
-/// shared transcript, restarts the command clock as the body goes out, and keeps the last complete
-/// reply for the send result's wording. No probe fact comes from here: the probe's facts are the
+/// shared transcript and restarts the command clock as the body goes out. The send result's replies
+/// come from MailKit's typed API (SendAsync's return, SmtpCommandException, the sender/recipient
+/// callbacks), not from here. No probe fact comes from here: the probe's facts are the
 /// driver's (<see cref="SmtpConnection"/>).
 /// </summary>
 internal sealed class SmtpConversation : IProtocolLogger
@@ -43,8 +44,6 @@ internal sealed class SmtpConversation : IProtocolLogger
 
     /// <summary>The timeout armed for <see cref="Phase"/>.</summary>
     public TimeSpan PhaseTimeout { get; private set; }
-
-    public SmtpReply? LastReply { get; private set; }
 
     public IReadOnlyList<string> Transcript => transcript.Lines;
 
@@ -158,7 +157,6 @@ internal sealed class SmtpConversation : IProtocolLogger
 
         var reply = new SmtpReply(int.Parse(line.AsSpan(0, 3), CultureInfo.InvariantCulture), replyLines.ToArray());
         replyLines.Clear();
-        LastReply = reply;
         if (reply.Code == 354)
         {
             Enter(SmtpPhase.MessageBody);

@@ -3,6 +3,10 @@ namespace DaneMtaSts.Engine.Smtp;
 /// <summary>One complete SMTP reply (RFC 5321 §4.2): a three-digit code and one or more text lines.</summary>
 public sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 {
+    /// <summary>A reply as MailKit's API hands it over: its code, and its text with one line per "\n".</summary>
+    internal static SmtpReply FromMailKit(int code, string? text) =>
+        new(code, (text ?? "").Split('\n', StringSplitOptions.TrimEntries));
+
     /// <summary>2xx.</summary>
     public bool IsPositive => Code is >= 200 and < 400;
 

@@ -76,23 +76,25 @@ public sealed class SmtpSession : IAsyncDisposable
         var stopwatch = Stopwatch.StartNew();
         int transcriptStart = connection.Transcript.Count;
         ProbingSmtpClient? client = null;
-        SmtpConversation? conversation = null;
         string? messageId = message.MessageId;
         try
         {
-            (client, conversation) = await connection.TakeOverAsync(cancellationToken);
+            (client, _) = await connection.TakeOverAsync(cancellationToken);
             transcriptStart = connection.Transcript.Count;
             client.RecipientResults.Clear();
             client.SenderRejection = null;
             ProbingSmtpClient sender = client;
-            await connection.WithClockAsync(token => sender.SendAsync(message, token), cancellationToken);
-            SmtpReply? final = conversation.LastReply;
+            // The final reply from MailKit's typed API, never from its protocol log: SendAsync returns
+            // the server's text once the message was accepted, which MailKit does only on 250 to the
+            // end of DATA (anything else is an SmtpCommandException carrying its code).
+            string finalText = await connection.WithClockAsync(token => sender.SendAsync(message, token), cancellationToken);
+            SmtpReply final = SmtpReply.FromMailKit((int)SmtpStatusCode.Ok, finalText);
             connection.Options.Counters?.CountMessageSent();
             return new SmtpSendResult
             {
                 Accepted = true,
-                ReplyCode = final?.Code,
-                ReplyText = final?.Text,
+                ReplyCode = final.Code,
+                ReplyText = final.Text,
                 Recipients = client.RecipientResults.ToArray(),
                 MessageId = messageId,
                 Transcript = connection.Transcript.Skip(transcriptStart).ToArray(),
@@ -102,7 +104,10 @@ public sealed class SmtpSession : IAsyncDisposable
         catch (Exception ex) when (ex is not ArgumentException && ex is not InvalidOperationException || ex is ServiceNotConnectedException)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            SmtpReply? reply = client?.SenderRejection ?? conversation?.LastReply;
+            // The refusing reply as MailKit's API gives it: the sender's rejection, or the command
+            // exception's code and text.
+            SmtpReply? reply = client?.SenderRejection
+                ?? (ex is SmtpCommandException command ? SmtpReply.FromMailKit((int)command.StatusCode, command.Message) : null);
             IReadOnlyList<SmtpRecipientResult> recipients = client?.RecipientResults.ToArray() ?? [];
             string failure = ex switch
             {
