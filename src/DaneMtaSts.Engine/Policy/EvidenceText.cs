@@ -8,6 +8,13 @@ namespace DaneMtaSts.Engine.Policy;
 /// <summary>The evidence of a result as indented text a person can read (the list view shows it).</summary>
 public static class EvidenceText
 {
+    /// <summary>
+    /// How a sentence names where something was seen: "host [address]" for a probed address, the
+    /// host alone for a chain given offline (Test-DaneCertificate), which has no real address.
+    /// </summary>
+    internal static string HostAt(HostEvidence host, AddressEvidence address) =>
+        address.OfflineSource is null ? $"{host.Name} [{address.Address}]" : host.Name;
+
     public static string Format(TlsPolicyResult result)
     {
         DomainEvidence ev = result.Evidence;

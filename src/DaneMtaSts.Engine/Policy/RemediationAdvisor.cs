@@ -186,8 +186,8 @@ public static class RemediationAdvisor
                     Host = host.Name,
                     Subject = $"{host.Name}:{host.Port}",
                     Text = address.StartTlsOffered
-                        ? $"{host.Name} [{address.Address}] offers STARTTLS but the TLS handshake fails ({Clause(address.ProbeFailure)}): fix the server's TLS configuration (certificate and key loaded, TLS 1.2 or 1.3 enabled). {RequirementOf(verdict.Kind)}"
-                        : $"{host.Name} [{address.Address}] does not offer STARTTLS: enable it on port {host.Port} with a certificate. {RequirementOf(verdict.Kind)}",
+                        ? $"{EvidenceText.HostAt(host, address)} offers STARTTLS but the TLS handshake fails ({Clause(address.ProbeFailure)}): fix the server's TLS configuration (certificate and key loaded, TLS 1.2 or 1.3 enabled). {RequirementOf(verdict.Kind)}"
+                        : $"{EvidenceText.HostAt(host, address)} does not offer STARTTLS: enable it on port {host.Port} with a certificate. {RequirementOf(verdict.Kind)}",
                 });
                 break;
             case FailureKind.StsCertificateInvalid or FailureKind.StsCertificateExpired or FailureKind.StsNameMismatch
@@ -296,12 +296,12 @@ public static class RemediationAdvisor
         bool fromHere = kind is FailureKind.ConnectFailed or FailureKind.Unreachable or FailureKind.ProxyFailed;
         string text = kind switch
         {
-            FailureKind.ProxyFailed => $"The SMTP proxy failed on the way to {host.Name} [{address.Address}] ({Clause(address.ProbeFailure)}): fix or replace -SmtpProxy, then run again; nothing is known about the partner yet.",
-            FailureKind.Unreachable when throughProxy => $"No host of this run answered on port {host.Port} through the SOCKS5 proxy, {host.Name} [{address.Address}] included ({Clause(address.ProbeFailure)}): the proxy's host probably cannot reach port 25. Check it from there, or use a proxy on a host that reaches port 25, before telling the partner anything.",
-            FailureKind.Unreachable => $"No host of this run answered on port {host.Port}, {host.Name} [{address.Address}] included ({Clause(address.ProbeFailure)}): this machine's network probably blocks outbound port 25. Run again from a network that reaches port 25, or with -SmtpProxy, before telling the partner anything.",
-            FailureKind.ConnectFailed => $"{host.Name} [{address.Address}] did not accept a connection on port {host.Port} ({Clause(address.ProbeFailure)}), while other hosts of this run did. Check once more from another network; if it fails there too, the partner's server or firewall is not accepting SMTP.",
-            FailureKind.SmtpRefused => $"{host.Name} [{address.Address}] refused the SMTP session with a permanent reply ({Clause(address.ProbeFailure)}): the partner should check why their server rejects this sender before STARTTLS (access lists, rate limits, reputation).",
-            _ => $"{host.Name} [{address.Address}] accepted the connection but the SMTP session failed before STARTTLS ({Clause(address.ProbeFailure)}): the partner should check the server's greeting and EHLO handling.",
+            FailureKind.ProxyFailed => $"The SMTP proxy failed on the way to {EvidenceText.HostAt(host, address)} ({Clause(address.ProbeFailure)}): fix or replace -SmtpProxy, then run again; nothing is known about the partner yet.",
+            FailureKind.Unreachable when throughProxy => $"No host of this run answered on port {host.Port} through the SOCKS5 proxy, {EvidenceText.HostAt(host, address)} included ({Clause(address.ProbeFailure)}): the proxy's host probably cannot reach port 25. Check it from there, or use a proxy on a host that reaches port 25, before telling the partner anything.",
+            FailureKind.Unreachable => $"No host of this run answered on port {host.Port}, {EvidenceText.HostAt(host, address)} included ({Clause(address.ProbeFailure)}): this machine's network probably blocks outbound port 25. Run again from a network that reaches port 25, or with -SmtpProxy, before telling the partner anything.",
+            FailureKind.ConnectFailed => $"{EvidenceText.HostAt(host, address)} did not accept a connection on port {host.Port} ({Clause(address.ProbeFailure)}), while other hosts of this run did. Check once more from another network; if it fails there too, the partner's server or firewall is not accepting SMTP.",
+            FailureKind.SmtpRefused => $"{EvidenceText.HostAt(host, address)} refused the SMTP session with a permanent reply ({Clause(address.ProbeFailure)}): the partner should check why their server rejects this sender before STARTTLS (access lists, rate limits, reputation).",
+            _ => $"{EvidenceText.HostAt(host, address)} accepted the connection but the SMTP session failed before STARTTLS ({Clause(address.ProbeFailure)}): the partner should check the server's greeting and EHLO handling.",
         };
         advice.Add(new Remediation
         {

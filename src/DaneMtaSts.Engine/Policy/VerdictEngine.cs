@@ -408,7 +408,7 @@ public static class VerdictEngine
 
         private HostVerdict JudgeAddress(HostEvidence host, AddressEvidence a, bool requireDane, bool requireTls, bool stsEnforce, string daneNote)
         {
-            string at = a.OfflineSource is null ? $"{host.Name} [{a.Address}]" : host.Name;
+            string at = EvidenceText.HostAt(host, a);
             string over = a.TlsProtocol is null ? "" : $" over {a.TlsProtocol}";
             FailureFacts facts = Facts(host, a) with { Detail = a.ProbeFailure };
             if (a.Stage == SmtpProbeStage.Skipped)

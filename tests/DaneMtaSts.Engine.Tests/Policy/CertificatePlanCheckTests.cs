@@ -180,6 +180,28 @@ public sealed class CertificatePlanCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_failing_offline_verdict_s_remediation_names_the_host_not_a_placeholder_address()
+    {
+        X509Certificate2[] chain = VerdictPki.Chain(Host);
+        X509Certificate2 other = VerdictPki.Chain("other." + Host)[0];
+        CertificatePlanResult r = CertificatePlanCheck.Check(new CertificatePlanInput
+        {
+            Chain = chain,
+            HostName = Host,
+            TlsaRecords = [VerdictPki.Tlsa(3, 1, 1, other)],
+            Trust = VerdictPki.Trust,
+            AsOf = DateTimeOffset.UtcNow,
+            Source = "planned.pem",
+        });
+
+        Assert.False(r.Passed);
+        Assert.Equal("4.7.323", r.DaneVerdict!.StatusCode); // tlsa-invalid: no usable record matches
+        Assert.NotEmpty(r.DaneVerdict.Remediation);
+        Assert.All(r.DaneVerdict.Remediation, m => Assert.DoesNotContain("[", m.Text, StringComparison.Ordinal));
+        Assert.Contains(r.DaneVerdict.Remediation, m => m.Text.Contains(Host, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Nothing_to_check_is_an_argument_error()
     {
         var ex = Assert.Throws<EngineException>(() => CertificatePlanCheck.Check(new CertificatePlanInput
