@@ -2,7 +2,8 @@
 // judging: random bytes, a valid PEM chain and a valid DER chain with one to three byte-level
 // edits (flips, deletions, insertions, truncation), PEM with damaged base64 or labels.
 // Properties: the only exception is EngineException(InvalidCertificateFile); a successful load
-// returns 1..64 certificates; the unmodified PEM and DER chains load in order.
+// returns 1..64 certificates; the unmodified PEM and DER chains load in order. The run counts
+// loads and typed errors and asserts a minimum share of each.
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using CsCheck;
@@ -45,17 +46,20 @@ public class CertificateFilesFuzz(ITestOutputHelper output)
 
             return b;
         });
+        var cases = new CaseCounter(output, "CertificateFiles.LoadChain");
         Gen.OneOf(Gen.Byte.Array[0, 400], mutated).Check(bytes =>
         {
             try
             {
                 IReadOnlyList<X509Certificate2> loaded = FuzzRun.Timed(() => CertificateFiles.LoadChain(bytes));
                 Assert.InRange(loaded.Count, 1, 64);
+                cases.Hit("loaded");
             }
             catch (EngineException ex)
             {
                 Assert.Equal(CertificateFiles.InvalidCertificateFileErrorId, ex.ErrorId);
+                cases.Hit("the typed error");
             }
-        }, output, "CertificateFiles.LoadChain", Math.Max(200, FuzzRun.Iterations / 4));
+        }, output, "CertificateFiles.LoadChain", Math.Max(200, FuzzRun.Iterations / 4), reach: new FuzzReach(cases, 0.05, ["loaded", "the typed error"]));
     }
 }

@@ -5,7 +5,9 @@
 // ArgumentException and encodes valid names as RFC 1035 §4.1.2 labels; TryReadResponse never
 // throws, accepts every well-formed response with its RCODE and TC bit, and accepts nothing that
 // is not an answer to our question (RFC 5452 §4.3 style): same ID, QR set, QDCOUNT 1, the name
-// equal up to ASCII letter case (RFC 4343), QTYPE and QCLASS octets exactly equal.
+// equal up to ASCII letter case (RFC 4343), QTYPE and QCLASS octets exactly equal. Each property
+// counts the cases it is about (accepted and refused, TC, unlisted RCODEs, a re-cased name) and
+// asserts a minimum share of each.
 using System.Buffers.Binary;
 using CsCheck;
 using DaneMtaSts.Engine.Dns;
@@ -22,6 +24,7 @@ public class DnsWireFuzz(ITestOutputHelper output)
     [Fact]
     public void EncodeQuestion_fails_only_with_ArgumentException_and_encodes_labels()
     {
+        var cases = new Support.CaseCounter(output, "CheckingDisabledQuery.EncodeQuestion");
         Gen.Select(Gen.OneOf(FuzzGen.AnyString, FuzzGen.HostName, FuzzGen.Mutated(FuzzGen.HostName)), Gen.UShort).Check((name, type) =>
         {
             byte[] question;
@@ -31,8 +34,11 @@ public class DnsWireFuzz(ITestOutputHelper output)
             }
             catch (ArgumentException)
             {
+                cases.Hit("ArgumentException");
                 return;
             }
+
+            cases.Hit("encoded");
 
             Assert.InRange(question.Length, 5, 259);
             Assert.Equal(type, BinaryPrimitives.ReadUInt16BigEndian(question.AsSpan(question.Length - 4)));
@@ -52,20 +58,29 @@ public class DnsWireFuzz(ITestOutputHelper output)
             if (DomainName.TryNormalize(name, out string? normalized, out _) && name.All(char.IsAscii))
             {
                 Assert.Equal(normalized, string.Join('.', labels).ToLowerInvariant());
+                cases.Hit("encoded and compared with the normalized name");
             }
-        }, output, "CheckingDisabledQuery.EncodeQuestion");
+        }, output, "CheckingDisabledQuery.EncodeQuestion", reach: new FuzzReach(cases, 0.05, ["ArgumentException", "encoded", "encoded and compared with the normalized name"]));
     }
 
     [Fact]
     public void Well_formed_responses_are_accepted_with_their_rcode_and_tc_bit()
     {
+        var cases = new Support.CaseCounter(output, "CheckingDisabledQuery well-formed responses");
         Gen.Select(Query, Gen.Int[0, 15], Gen.Bool, Gen.UInt, Gen.Byte.Array[0, 64]).Check((query, rcode, truncated, caseBits, tail) =>
         {
             byte[] response = Response(query.Id, query.Question, rcode, truncated, caseBits, tail);
             Assert.True(CheckingDisabledQuery.TryReadResponse(response, query.Id, query.Question, out DnsRcode read, out bool tc));
             Assert.Equal(CheckingDisabledQuery.MapRcode(rcode), read);
             Assert.Equal(truncated, tc);
-        }, output, "CheckingDisabledQuery well-formed responses");
+            cases.Hit("accepted");
+            cases.Hit(truncated ? "accepted with TC" : "accepted without TC");
+            cases.Hit(read == DnsRcode.Other ? "accepted with an unlisted RCODE" : "accepted with a listed RCODE");
+            if (!response.AsSpan(12, query.Question.Length).SequenceEqual(query.Question))
+            {
+                cases.Hit("accepted with the name in another letter case");
+            }
+        }, output, "CheckingDisabledQuery well-formed responses", reach: new FuzzReach(cases, 0.15, ["accepted", "accepted with TC", "accepted without TC", "accepted with an unlisted RCODE", "accepted with a listed RCODE", "accepted with the name in another letter case"]));
     }
 
     [Fact]
@@ -80,14 +95,18 @@ public class DnsWireFuzz(ITestOutputHelper output)
         var random = Gen.Select(Query, Gen.Byte.Array[0, 300], (query, bytes) => (query, bytes));
         var spoofed = Gen.Select(Query, Query, Gen.Int[0, 15], (ours, theirs, rcode) =>
             (ours, Response(ours.Id, theirs.Question, rcode, false, 0, [])));
+        var cases = new Support.CaseCounter(output, "CheckingDisabledQuery flipped/random/spoofed");
         Gen.OneOf(flipped, random, spoofed).Check(sample =>
         {
             ((ushort id, byte[] question), byte[] message) = sample;
             bool accepted = FuzzRun.Timed(() => CheckingDisabledQuery.TryReadResponse(message, id, question, out _, out _));
             if (!accepted)
             {
+                cases.Hit("refused");
                 return;
             }
+
+            cases.Hit("accepted");
 
             Assert.Equal(id, BinaryPrimitives.ReadUInt16BigEndian(message));
             Assert.True((message[2] & 0x80) != 0, "QR must be set");
@@ -96,18 +115,21 @@ public class DnsWireFuzz(ITestOutputHelper output)
             int nameLength = question.Length - 4;
             Assert.Equal(AsciiLower(question[..nameLength]), AsciiLower(echoed[..nameLength]));
             Assert.Equal(question[nameLength..], echoed[nameLength..]);
-        }, output, "CheckingDisabledQuery flipped/random/spoofed");
+        }, output, "CheckingDisabledQuery flipped/random/spoofed", reach: new FuzzReach(cases, 0.02, ["accepted", "refused"]));
     }
 
     [Fact]
     public void MapRcode_is_total()
     {
-        Gen.Int.Check(rcode =>
+        var cases = new Support.CaseCounter(output, "CheckingDisabledQuery.MapRcode");
+        // Any int, and the 4-bit RCODE field's values with their neighbours (a uniform int almost never lands on 0..5).
+        Gen.OneOf(Gen.Int, Gen.Int[-2, 17]).Check(rcode =>
         {
             DnsRcode mapped = CheckingDisabledQuery.MapRcode(rcode);
             Assert.True(Enum.IsDefined(mapped));
             Assert.Equal(rcode is >= 0 and <= 5, mapped != DnsRcode.Other);
-        }, output, "CheckingDisabledQuery.MapRcode");
+            cases.Hit(mapped == DnsRcode.Other ? "Other" : "a listed RCODE");
+        }, output, "CheckingDisabledQuery.MapRcode", reach: new FuzzReach(cases, 0.05, ["Other", "a listed RCODE"]));
     }
 
     // The query as built for the wire, turned into a response: QR set, TC as asked, RCODE, the

@@ -88,16 +88,24 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
     [Fact]
     public void Valid_policies_round_trip_mode_max_age_mx_and_extensions()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsPolicy valid round trip");
         Valid.Check(valid =>
         {
             Assert.True(MtaStsPolicy.TryParse(valid.Text, out MtaStsPolicy? policy, out string? error), error);
+            cases.Hit("accepted");
+            cases.Hit(valid.MaxAge > MtaStsPolicy.MaxAgeLimit ? "max_age capped" : "max_age kept");
+            if (valid.Extensions.Count > 0)
+            {
+                cases.Hit("with extensions");
+            }
+
             Assert.Equal("STSv1", policy.Version);
             Assert.Equal(valid.Mode, policy.Mode);
             Assert.Equal(Math.Min(valid.MaxAge, MtaStsPolicy.MaxAgeLimit), policy.MaxAgeSeconds);
             Assert.Equal(valid.Mx.Select(m => m.Normalized).Distinct(StringComparer.Ordinal), policy.Mx);
             Assert.Equal(valid.Extensions, policy.Extensions);
             Assert.Equal(valid.Text, policy.Text);
-        }, output, "MtaStsPolicy valid round trip");
+        }, output, "MtaStsPolicy valid round trip", reach: new FuzzReach(cases, 0.1, ["accepted", "max_age capped", "max_age kept", "with extensions"]));
     }
 
     [Fact]

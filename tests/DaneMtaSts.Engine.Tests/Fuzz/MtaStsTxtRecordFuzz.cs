@@ -63,6 +63,7 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
     [Fact]
     public void Valid_records_are_accepted_with_their_id_and_extensions()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsTxtRecord valid");
         Gen.Select(Valid, Gen.Int[0, 3]).Check((valid, at) =>
         {
             var records = valid.Others.ToList();
@@ -73,13 +74,23 @@ public class MtaStsTxtRecordFuzz(ITestOutputHelper output)
             Assert.Equal(1, parsed.StsRecordCount);
             Assert.Equal(valid.Text, parsed.RecordText);
             Assert.Equal(valid.Extensions, parsed.Extensions);
+            cases.Hit("accepted");
+            if (valid.Others.Length > 0)
+            {
+                cases.Hit("accepted among other TXT records");
+            }
+
+            if (valid.Extensions.Count > 0)
+            {
+                cases.Hit("accepted with extensions");
+            }
 
             // The same record published twice is "more than one": no policy (RFC 8461 §3.1).
             records.Add(valid.Text);
             MtaStsTxtRecord twice = MtaStsTxtRecord.Parse(records);
             Assert.False(twice.IsValid);
             Assert.Equal(2, twice.StsRecordCount);
-        }, output, "MtaStsTxtRecord valid");
+        }, output, "MtaStsTxtRecord valid", reach: new FuzzReach(cases, 0.3, ["accepted", "accepted among other TXT records", "accepted with extensions"]));
     }
 
     [Fact]

@@ -76,16 +76,23 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
     [Fact]
     public void Valid_records_are_accepted_with_their_uris_in_order()
     {
+        var cases = new Support.CaseCounter(output, "TlsRptRecord valid");
         Valid.Check(valid =>
         {
             TlsRptRecord parsed = TlsRptRecord.Parse(["v=spf1 -all", valid.Text]);
             Assert.True(parsed.IsValid, parsed.Diagnosis);
+            cases.Hit("accepted");
+            if (valid.Uris.Length > 1)
+            {
+                cases.Hit("accepted with several URIs");
+            }
+
             Assert.Equal(1, parsed.TlsRptRecordCount);
             Assert.Equal(valid.Uris, parsed.ReportUris.Select(u => u.OriginalString));
             Assert.Equal(valid.Extensions, parsed.Extensions);
             Assert.Empty(parsed.Warnings);
             Assert.False(TlsRptRecord.Parse([valid.Text, valid.Text]).IsValid);
-        }, output, "TlsRptRecord valid");
+        }, output, "TlsRptRecord valid", reach: new FuzzReach(cases, 0.3, ["accepted", "accepted with several URIs"]));
     }
 
     [Fact]

@@ -88,11 +88,17 @@ public class TlsaPresentationFuzz(ITestOutputHelper output)
     [Fact]
     public void Valid_texts_parse_to_exactly_the_records_written()
     {
+        var cases = new Support.CaseCounter(output, "TlsaRecords valid forms");
         ValidText.Check(valid =>
         {
             Assert.True(TlsaRecords.TryParsePresentation(valid.Text, out var records, out string? error), error);
             Assert.Equal(valid.Records, records);
-        }, output, "TlsaRecords valid forms");
+            cases.Hit("accepted");
+            if (valid.Records.Length > 1)
+            {
+                cases.Hit("accepted with several records");
+            }
+        }, output, "TlsaRecords valid forms", reach: new FuzzReach(cases, 0.3, ["accepted", "accepted with several records"]));
     }
 
     [Fact]
