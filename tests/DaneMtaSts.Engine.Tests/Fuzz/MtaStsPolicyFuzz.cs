@@ -124,10 +124,13 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
     [Fact]
     public void Every_mx_host_matches_itself_in_every_spelling()
     {
+        var cases = new Support.CaseCounter(output, "MtaStsPolicy.MatchesMx valid");
         Gen.Select(Valid, FuzzGen.LdhLabel, FuzzGen.LdhLabel).Check((valid, label, extra) =>
         {
             Assert.True(MtaStsPolicy.TryParse(valid.Text, out MtaStsPolicy? policy, out string? error), error);
             Assert.NotNull(policy);
+            bool wildcardMatched = false;
+            bool exactMatched = false;
             foreach (MxInput mx in valid.Mx)
             {
                 if (mx.Wildcard)
@@ -144,6 +147,7 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
                     Assert.True(policy.MatchesMx(DomainName.ToUnicode(host)), host);
                     AssertExplained(policy, suffix);
                     AssertExplained(policy, extra + "." + host);
+                    wildcardMatched = true;
                 }
                 else
                 {
@@ -151,9 +155,20 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
                     Assert.True(policy.MatchesMx(mx.Normalized), mx.Normalized);
                     Assert.True(policy.MatchesMx(CertificateNamesFuzz.SwapAsciiCase(mx.Normalized) + "."), mx.Normalized);
                     Assert.True(policy.MatchesMx(DomainName.ToUnicode(mx.Normalized)), mx.Normalized);
+                    exactMatched = true;
                 }
             }
-        }, output, "MtaStsPolicy.MatchesMx valid");
+
+            if (wildcardMatched)
+            {
+                cases.Hit("a wildcard pattern matched");
+            }
+
+            if (exactMatched)
+            {
+                cases.Hit("an exact pattern matched");
+            }
+        }, output, "MtaStsPolicy.MatchesMx valid", reach: new FuzzReach(cases, 0.3, ["a wildcard pattern matched", "an exact pattern matched"]));
     }
 
     [Fact]
@@ -161,7 +176,14 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
     {
         var pattern = Gen.OneOf(MxPattern.Select(m => m.Written), FuzzGen.AnyString, FuzzGen.Mutated(MxPattern.Select(m => m.Written)));
         var host = Gen.OneOf(FuzzGen.AnyString, FuzzGen.HostName, FuzzGen.IdnHostName, FuzzGen.Mutated(FuzzGen.HostName));
-        Gen.Select(pattern, host, FuzzGen.LdhLabel).Check((p, h, label) =>
+        var cases = new Support.CaseCounter(output, "MtaStsPolicy.MatchesMx random");
+        // The host is random, the pattern itself, or a label below the pattern's suffix: a random host alone almost never matches.
+        Gen.Select(pattern, host, FuzzGen.LdhLabel, Gen.Int[0, 2], (p, h, label, kind) => (p, kind switch
+        {
+            0 => h,
+            1 => p,
+            _ => label + "." + (p.StartsWith("*.", StringComparison.Ordinal) ? p[2..] : p),
+        }, label)).Check((p, h, label) =>
         {
             string text = $"version: STSv1\nmode: enforce\nmx: {p}\nmax_age: 86400\n";
             MtaStsPolicy? policy = null;
@@ -169,11 +191,13 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
             if (!FuzzRun.Timed(() => MtaStsPolicy.TryParse(text, out policy, out error)))
             {
                 AssertConsistent(false, policy, error, text);
+                cases.Hit("the pattern refused");
                 return;
             }
 
             AssertConsistent(true, policy, error, text);
             AssertExplained(policy!, h);
+            cases.Hit(policy!.MatchesMx(h) ? "the host matched" : "the host not matched");
             if (policy!.Mx[0].StartsWith("*.", StringComparison.Ordinal))
             {
                 string suffix = policy.Mx[0][2..];
@@ -186,7 +210,7 @@ public class MtaStsPolicyFuzz(ITestOutputHelper output)
                 Assert.True(policy.MatchesMx(policy.Mx[0]));
                 Assert.False(policy.MatchesMx(label + "." + policy.Mx[0]));
             }
-        }, output, "MtaStsPolicy.MatchesMx random");
+        }, output, "MtaStsPolicy.MatchesMx random", reach: new FuzzReach(cases, 0.05, ["the pattern refused", "the host matched", "the host not matched"]));
     }
 
     [Fact]

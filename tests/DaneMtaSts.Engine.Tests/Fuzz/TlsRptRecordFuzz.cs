@@ -139,7 +139,10 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
     [Fact]
     public void Result_type_strings_round_trip_and_other_strings_are_refused()
     {
-        Gen.Select(Gen.Enum<TlsRptResultType>(), FuzzGen.AnyString).Check((type, text) =>
+        var cases = new Support.CaseCounter(output, "TlsRptResultTypes");
+        // Random strings, and the RFC 8460 strings themselves (a random string is never one).
+        var texts = Gen.OneOf(FuzzGen.AnyString, Gen.Enum<TlsRptResultType>().Select(t => t.ToRfcString()));
+        Gen.Select(Gen.Enum<TlsRptResultType>(), texts).Check((type, text) =>
         {
             string rfc = type.ToRfcString();
             Assert.True(TlsRptResultTypes.TryParse(rfc, out TlsRptResultType? back));
@@ -148,13 +151,15 @@ public class TlsRptRecordFuzz(ITestOutputHelper output)
             if (TlsRptResultTypes.TryParse(text, out TlsRptResultType? parsed))
             {
                 Assert.Equal(text, parsed!.Value.ToRfcString());
+                cases.Hit("a string parsed");
             }
             else
             {
                 var ex = Assert.Throws<EngineException>(() => TlsRptResultTypes.Parse(text));
                 Assert.Equal("InvalidTlsRptResultType", ex.ErrorId);
+                cases.Hit("a string refused with the typed error");
             }
-        }, output, "TlsRptResultTypes");
+        }, output, "TlsRptResultTypes", reach: new FuzzReach(cases, 0.2, ["a string parsed", "a string refused with the typed error"]));
     }
 
     private static void AssertConsistent(TlsRptRecord parsed, IReadOnlyList<string> records, Support.CaseCounter cases)
