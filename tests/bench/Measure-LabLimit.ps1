@@ -12,7 +12,8 @@
         . tests/bench/Measure-LabLimit.ps1
         $queries = Get-BulkQuerySet -DomainFile ... -HostFile ...
         Measure-DnsBurst -Server 127.0.1.53 -Queries $queries
-        Measure-StartTlsBurst -Addresses 127.0.4.1, 'fd00::4:0'
+        Measure-StartTlsBurst -Targets (Get-Content <bench dir>/g1.hosts)
+        Measure-CriticalPath -Server 127.0.1.53 -DomainFile ... -HostFile ...   # the limit
     Times are measured, never asserted; a query that gets no usable answer, or a handshake that
     fails, makes the figure void (an exception), never a fast figure.
 #>
