@@ -1,7 +1,7 @@
 #Requires -Version 7.6
 <#
 .SYNOPSIS
-    The DaneMtaSts benchmark: bulk audit against posttls-finger, round trips through a
+    The DaneMtaSts benchmark: bulk audit against posttls-finger and the lab's physical limit, round trips through a
     delaying relay, start-up, scale and memory, connector store. Runs inside the lab in bench mode.
 
 .DESCRIPTION
@@ -23,7 +23,9 @@ param(
     # Domains of the streamed-memory figure (docs/architecture.md#bounded-memory).
     [int] $StreamDomains = 100000,
     # Consecutive bulk calls of the stall figure.
-    [int] $StallRuns = 10
+    [int] $StallRuns = 10,
+    # Paired rounds of the lab's-limit figures (tests/bench/Measure-LabLimit.ps1).
+    [int] $LimitRounds = 5
 )
 
 Set-StrictMode -Version Latest
@@ -238,6 +240,57 @@ Add-Figure 'bulk' "engine: TLSA lookups ($hostCount distinct MX hosts)" $tlsaQue
 Add-Figure 'bulk' "engine: SMTP connects ($addressCount distinct addresses)" $stats.SmtpConnectAttempts '' "= $addressCount" ($stats.SmtpConnectAttempts -eq $addressCount)
 Add-Figure 'bulk' 'Postfix log: connects from the engine' $engineProbes '' "= $addressCount, 1 each" (($engineProbes -eq $addressCount) -and $maxPerAddress -eq 1 -and $pEngine.Count -eq $addressCount) "$($pEngine.Count) addresses, at most $maxPerAddress each"
 Add-Figure 'bulk' 'Postfix log: connects from the posttls-finger loop' (($pLoop.Values | Measure-Object -Sum).Sum) ''
+
+# ------------------------------------------------------------------------------------------------
+Write-Host "`n== 1b. The lab's physical limit for the same call (tests/bench/Measure-LabLimit.ps1; medians of $LimitRounds paired rounds)" -ForegroundColor Cyan
+# The limit is the critical-path run: the call's DNS queries and STARTTLS sessions from a small
+# independent client (no engine code), in the order their dependencies allow and no slower: MX and
+# TXT of every domain at once; a host's A, AAAA and TLSA as soon as an MX answer names it; a session
+# to an address as soon as its address and TLSA answers are in. Neither simpler figure is the limit:
+# max(DNS burst, handshake burst) assumes sessions start before any answer names a host, which no
+# client can do; their sum assumes no overlap, which a client beats (TXT lookups and late MX answers
+# overlap the sessions). The two bursts are printed beside it: the critical path lies between them.
+# Each round is paired: cache flushed, yardstick cold then warm; flushed again, the engine's call cold
+# then warm (the call keeps no answers between calls, so "warm" is the resolver's cache only).
+. (Join-Path $PSScriptRoot 'Measure-LabLimit.ps1')
+$limitQueries = Get-BulkQuerySet -DomainFile $bulk.DomainFile -HostFile $bulk.HostFile
+$hostLines = @(Get-Content $bulk.HostFile)
+$null = Measure-StartTlsBurst -Targets $hostLines   # starts the smtpd processes, JIT-compiles the client
+$lim = @{}
+foreach ($k in 'DnsCold', 'DnsWarm', 'Tls40', 'Tls20', 'PathCold', 'PathWarm', 'CallCold', 'CallWarm') { $lim[$k] = [System.Collections.Generic.List[double]]::new() }
+$limitResent = @{ Burst = 0; Path = 0 }
+for ($round = 0; $round -lt $LimitRounds; $round++) {
+    Clear-ResolverCache
+    $r = Measure-DnsBurst -Server $dns -Queries $limitQueries; $lim.DnsCold.Add($r.Milliseconds); $limitResent.Burst += $r.Resent
+    $r = Measure-DnsBurst -Server $dns -Queries $limitQueries; $lim.DnsWarm.Add($r.Milliseconds); $limitResent.Burst += $r.Resent
+    $lim.Tls40.Add((Measure-StartTlsBurst -Targets $hostLines).Milliseconds)
+    $lim.Tls20.Add((Measure-StartTlsBurst -Targets $hostLines -Family IPv4).Milliseconds)
+    Clear-ResolverCache
+    $r = Measure-CriticalPath -Server $dns -DomainFile $bulk.DomainFile -HostFile $bulk.HostFile; $lim.PathCold.Add($r.Milliseconds); $limitResent.Path += $r.Resent
+    $r = Measure-CriticalPath -Server $dns -DomainFile $bulk.DomainFile -HostFile $bulk.HostFile; $lim.PathWarm.Add($r.Milliseconds); $limitResent.Path += $r.Resent
+    Clear-ResolverCache
+    foreach ($k in 'CallCold', 'CallWarm') {
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $callCount = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns).Count
+        $sw.Stop()
+        if ($callCount -ne $domains.Count) { throw "Limit rounds: the call gave $callCount results for $($domains.Count) domains." }
+        $lim[$k].Add($sw.Elapsed.TotalMilliseconds)
+    }
+}
+$limMed = @{}; foreach ($k in $lim.Keys) { $limMed[$k] = Get-Median $lim[$k].ToArray() }
+$spread = { param($k) 'range {0:N0}-{1:N0} ms' -f ($lim[$k] | Measure-Object -Minimum).Minimum, ($lim[$k] | Measure-Object -Maximum).Maximum }
+Add-Figure 'limit' "DNS burst: the call's $($limitQueries.Names.Count) queries at once, cold" ([math]::Round($limMed.DnsCold)) 'ms' '' $null (& $spread 'DnsCold')
+Add-Figure 'limit' 'DNS burst, warm' ([math]::Round($limMed.DnsWarm)) 'ms' '' $null ("{0}; queries re-sent after 100 ms, all burst rounds: {1}" -f (& $spread 'DnsWarm'), $limitResent.Burst)
+Add-Figure 'limit' "STARTTLS sessions in parallel, $(2 * $hostLines.Count) addresses (as the call)" ([math]::Round($limMed.Tls40)) 'ms' '' $null (& $spread 'Tls40')
+Add-Figure 'limit' "STARTTLS sessions in parallel, $($hostLines.Count) hosts (IPv4)" ([math]::Round($limMed.Tls20)) 'ms' '' $null (& $spread 'Tls20')
+Add-Figure 'limit' 'limit: critical-path run, cold' ([math]::Round($limMed.PathCold)) 'ms' '' $null ('{0}; bursts: max {1:N0}, sum {2:N0} ms' -f (& $spread 'PathCold'), [math]::Max($limMed.DnsCold, $limMed.Tls40), ($limMed.DnsCold + $limMed.Tls40))
+Add-Figure 'limit' 'limit: critical-path run, warm' ([math]::Round($limMed.PathWarm)) 'ms' '' $null ('{0}; bursts: max {1:N0}, sum {2:N0} ms; re-sent, all path rounds: {3}' -f (& $spread 'PathWarm'), [math]::Max($limMed.DnsWarm, $limMed.Tls40), ($limMed.DnsWarm + $limMed.Tls40), $limitResent.Path)
+Add-Figure 'limit' 'the call, cold resolver' ([math]::Round($limMed.CallCold)) 'ms' '' $null (& $spread 'CallCold')
+Add-Figure 'limit' 'the call, warm resolver' ([math]::Round($limMed.CallWarm)) 'ms' '' $null (& $spread 'CallWarm')
+$coldRatio = $limMed.CallCold / $limMed.PathCold
+$warmRatio = $limMed.CallWarm / $limMed.PathWarm
+Add-Figure 'limit' 'the call cold / the limit cold' $coldRatio 'x' '<= 1.3x' ($coldRatio -le 1.3) ('against the sum of the bursts: {0:N2}x' -f ($limMed.CallCold / ($limMed.DnsCold + $limMed.Tls40)))
+Add-Figure 'limit' 'the call warm / the limit warm' $warmRatio 'x' '<= 1.5x' ($warmRatio -le 1.5) ('against the sum of the bursts: {0:N2}x' -f ($limMed.CallWarm / ($limMed.DnsWarm + $limMed.Tls40)))
 
 # ------------------------------------------------------------------------------------------------
 $rtt = 2 * $DelayMs
