@@ -78,6 +78,28 @@ namespace DaneMtaStsBench
             return 0;
         }
 
+        // The receiving side of both bursts: a dedicated thread (blocking receives, so that no answer
+        // waits for a pool thread) takes each datagram whose id names a known query not yet answered,
+        // claims it once in done[], and hands it to answered (index, buffer, length).
+        static Task Receive(Socket udp, CancellationTokenSource cts, int[] done, Func<bool> more, Func<int, bool> known, Action<int, byte[], int> answered)
+        {
+            return Task.Factory.StartNew(() =>
+            {
+                var buf = new byte[65535];
+                while (more())
+                {
+                    int got;
+                    if (cts.IsCancellationRequested) return;
+                    try { got = udp.Receive(buf); }
+                    catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut) { continue; }
+                    if (got < 12) continue;
+                    int i = ((buf[0] << 8) | buf[1]) - 1;
+                    if (!known(i) || Interlocked.CompareExchange(ref done[i], 1, 0) != 0) continue;
+                    answered(i, buf, got);
+                }
+            }, TaskCreationOptions.LongRunning);
+        }
+
         static async Task<int> OverTcp(IPEndPoint server, byte[] query, CancellationToken ct)
         {
             var reply = await TcpReply(server, query, ct);
@@ -105,39 +127,27 @@ namespace DaneMtaStsBench
             udp.Connect(ep);
             var sw = Stopwatch.StartNew();
             var gate = new object();
-            // A dedicated thread receives (blocking), so that no answer waits for a pool thread.
-            var receiver = Task.Factory.StartNew(() =>
+            var receiver = Receive(udp, cts, done, () => Volatile.Read(ref remaining) > 0, i => i >= 0 && i < n, (i, buf, got) =>
             {
-                var buf = new byte[65535];
-                while (Volatile.Read(ref remaining) > 0)
+                int verdict = Judge(buf, got, out var why);
+                lock (gate) inFlight--;
+                if (verdict == 1)
                 {
-                    int got;
-                    if (cts.IsCancellationRequested) return;
-                    try { got = udp.Receive(buf); }
-                    catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut) { continue; }
-                    if (got < 12) continue;
-                    int i = ((buf[0] << 8) | buf[1]) - 1;
-                    if (i < 0 || i >= n || Interlocked.CompareExchange(ref done[i], 1, 0) != 0) continue;
-                    int verdict = Judge(buf, got, out var why);
-                    lock (gate) inFlight--;
-                    if (verdict == 1)
+                    Interlocked.Increment(ref result.ViaTcp);
+                    int k = i;
+                    lock (tcpTasks) tcpTasks.Add(Task.Run(async () =>
                     {
-                        Interlocked.Increment(ref result.ViaTcp);
-                        int k = i;
-                        lock (tcpTasks) tcpTasks.Add(Task.Run(async () =>
-                        {
-                            if (await OverTcp(ep, queries[k], cts.Token) != 0) { Interlocked.Increment(ref result.Failed); }
-                            Interlocked.Decrement(ref remaining);
-                        }));
-                        continue;
-                    }
-                    if (verdict == 2)
-                    {
-                        if (Interlocked.Increment(ref result.Failed) == 1) result.FirstFailure = names[i] + " type " + types[i] + ": " + why;
-                    }
-                    Interlocked.Decrement(ref remaining);
+                        if (await OverTcp(ep, queries[k], cts.Token) != 0) { Interlocked.Increment(ref result.Failed); }
+                        Interlocked.Decrement(ref remaining);
+                    }));
+                    return;
                 }
-            }, TaskCreationOptions.LongRunning);
+                if (verdict == 2)
+                {
+                    if (Interlocked.Increment(ref result.Failed) == 1) result.FirstFailure = names[i] + " type " + types[i] + ": " + why;
+                }
+                Interlocked.Decrement(ref remaining);
+            });
             // The sender: fills the window, then re-sends what waited longer than resendMs.
             while (Volatile.Read(ref remaining) > 0 && !cts.IsCancellationRequested)
             {
@@ -323,35 +333,23 @@ namespace DaneMtaStsBench
                 if (v4) Session(hostAddr[h][1], h);
                 if (v6) Session(hostAddr[h][2], h);
             }
-            // A dedicated thread receives (blocking), so that no answer waits for a pool thread.
-            var receiver = Task.Factory.StartNew(() =>
+            var receiver = Receive(udp, cts, done, () => Volatile.Read(ref remaining) > 0, i => i >= 0 && i < capacity && queries[i] != null, (i, buf, got) =>
             {
-                var buf = new byte[65535];
-                while (Volatile.Read(ref remaining) > 0)
+                lock (gate) inFlight--;
+                byte[] reply = buf;
+                int verdict = Judge(reply, got, out var why);
+                if (verdict == 1)
                 {
-                    int got;
-                    if (cts.IsCancellationRequested) return;
-                    try { got = udp.Receive(buf); }
-                    catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut) { continue; }
-                    if (got < 12) continue;
-                    int i = ((buf[0] << 8) | buf[1]) - 1;
-                    if (i < 0 || i >= capacity || queries[i] == null || Interlocked.CompareExchange(ref done[i], 1, 0) != 0) continue;
-                    lock (gate) inFlight--;
-                    byte[] reply = buf;
-                    int verdict = Judge(reply, got, out var why);
-                    if (verdict == 1)
-                    {
-                        // Truncated (not expected in the lab): asked again over TCP, then handled alike.
-                        Interlocked.Increment(ref result.ViaTcp);
-                        reply = TcpReply(ep, queries[i], cts.Token).GetAwaiter().GetResult();
-                        got = reply.Length;
-                        verdict = Judge(reply, got, out why);
-                    }
-                    if (verdict != 0) { if (Interlocked.Increment(ref result.Failed) == 1) result.FirstFailure = names[i] + " type " + types[i] + ": " + why; }
-                    else Answered(i, reply, got);
-                    Interlocked.Decrement(ref remaining);
+                    // Truncated (not expected in the lab): asked again over TCP, then handled alike.
+                    Interlocked.Increment(ref result.ViaTcp);
+                    reply = TcpReply(ep, queries[i], cts.Token).GetAwaiter().GetResult();
+                    got = reply.Length;
+                    verdict = Judge(reply, got, out why);
                 }
-            }, TaskCreationOptions.LongRunning);
+                if (verdict != 0) { if (Interlocked.Increment(ref result.Failed) == 1) result.FirstFailure = names[i] + " type " + types[i] + ": " + why; }
+                else Answered(i, reply, got);
+                Interlocked.Decrement(ref remaining);
+            });
             while (Volatile.Read(ref remaining) > 0 && !cts.IsCancellationRequested)
             {
                 long now = sw.ElapsedMilliseconds;
