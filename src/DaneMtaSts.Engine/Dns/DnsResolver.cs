@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -200,6 +201,37 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     {
         return _validationCheck.GetAsync(string.Empty, (_, ct) => RunValidationCheckAsync(ct), cancellationToken);
     }
+
+    /// <summary>
+    /// The start-of-call question whose answer proves that a resolver answers at all: any rcode but
+    /// REFUSED (and no answer) does (docs/smtp.md#no-resolver). Where the DNSSEC check
+    /// (<see cref="CheckValidationAsync"/>) will ask the resolvers, this is that check's DNSKEY query,
+    /// put on the wire once for both (with the cache on), so the call's first round trip serves both
+    /// questions; otherwise (DNS over HTTPS only, or -DnssecValidation Local) the root's TXT set.
+    /// </summary>
+    public async Task<(DnsRcode Rcode, string? Failure)> QueryAnyAnswerAsync(CancellationToken cancellationToken)
+    {
+        if (ValidationCheckAsksResolvers && TryNormalizeQueryName(_options.KnownSignedName, out string? name, out _))
+        {
+            long tcpBefore = Counters.TcpFallbacks;
+            RawAnswer dnskey = await LookupAsync(name, QueryType.DNSKEY, cancellationToken).ConfigureAwait(false);
+            if (dnskey.Rcode != DnsRcode.None || Counters.TcpFallbacks == tcpBefore)
+            {
+                return (dnskey.Rcode, dnskey.Failure);
+            }
+
+            // A resolver did answer: truncated over UDP, and the TCP retry failed (TCP/53 blocked
+            // on the way, say). That says nothing yet about smaller answers: ask the small question.
+        }
+
+        DnsAnswer<string> txt = await QueryTxtAsync(".", cancellationToken).ConfigureAwait(false);
+        return (txt.Rcode, txt.Failure);
+    }
+
+    // Mirrors RunValidationCheckAsync's two early returns: it asks the resolvers (DNSKEY of
+    // KnownSignedName) unless they are DNS over HTTPS only or the AD bit is not used at all.
+    private bool ValidationCheckAsksResolvers =>
+        _servers.Count > 0 && !(_options.DnssecValidation == DnssecValidationMode.Local && _validator is not null);
 
     /// <summary>Cancels queries still in flight (shared, cached queries run on the instance's lifetime).</summary>
     public void Dispose()

@@ -208,8 +208,9 @@ public sealed class DryRunSession : IDisposable
     /// <summary>
     /// Fails once for the whole call when no DNS server is configured, or none of them answers at
     /// all (no reply, or REFUSED): every verdict would otherwise be a DNS failure blamed on a partner
-    /// (docs/verdicts.md#code-4-4-312). One query for the root's TXT set; any rcode but REFUSED
-    /// proves a resolver answers. Throws <see cref="EngineException"/> DnsServerUnavailable.
+    /// (docs/verdicts.md#code-4-4-312). One query (<see cref="DnsResolver.QueryAnyAnswerAsync"/>: the
+    /// DNSSEC check's DNSKEY query where that check asks the resolvers, else the root's TXT set); any
+    /// rcode but REFUSED proves a resolver answers. Throws <see cref="EngineException"/> DnsServerUnavailable.
     /// </summary>
     public async Task EnsureDnsServerAvailableAsync(CancellationToken cancellationToken)
     {
@@ -220,12 +221,12 @@ public sealed class DryRunSession : IDisposable
                 "No DNS server is configured on this machine (no nameserver line in /etc/resolv.conf, none on any interface): give one with -DnsServer.");
         }
 
-        DnsAnswer<string> answer = await Dns.QueryTxtAsync(".", cancellationToken);
-        if (answer.Rcode is DnsRcode.None or DnsRcode.Refused)
+        (DnsRcode rcode, string? failure) = await Dns.QueryAnyAnswerAsync(cancellationToken);
+        if (rcode is DnsRcode.None or DnsRcode.Refused)
         {
-            string what = answer.Rcode == DnsRcode.Refused ? "refused the query" : "did not answer";
+            string what = rcode == DnsRcode.Refused ? "refused the query" : "did not answer";
             throw new EngineException("DnsServerUnavailable", EngineErrorKind.ResourceUnavailable,
-                $"No DNS server answers: {string.Join(", ", servers)} {what} ({(answer.Failure ?? answer.Rcode.ToString()).TrimEnd('.')}). Check the network, or give a reachable resolver with -DnsServer.",
+                $"No DNS server answers: {string.Join(", ", servers)} {what} ({(failure ?? rcode.ToString()).TrimEnd('.')}). Check the network, or give a reachable resolver with -DnsServer.",
                 string.Join(", ", servers));
         }
     }

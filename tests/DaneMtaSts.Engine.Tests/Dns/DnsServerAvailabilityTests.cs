@@ -32,6 +32,56 @@ public sealed class DnsServerAvailabilityTests
 
         await session.EnsureDnsServerAvailableAsync(CancellationToken.None);
 
+        Assert.True(dns.QueryCount(".", DnsType.Dnskey) > 0);
+    }
+
+    // docs/smtp.md#no-resolver: the call's first question serves the availability check and the
+    // DNSSEC check (does the resolver validate?) at once: one round trip before the first MX lookup.
+    [Fact]
+    public async Task The_availability_check_and_the_dnssec_check_share_one_query()
+    {
+        using var dns = TestDnsServer.Start();
+        dns.Answer(".", DnsType.Dnskey, secure: true, TestDnsRecord.Dnskey("."));
+        using DryRunSession session = DryRunSession.Create(new DryRunOptions { DnsServers = [dns.EndPoint.ToString()], Timeout = TimeSpan.FromSeconds(5) }, null);
+
+        await session.EnsureDnsServerAvailableAsync(CancellationToken.None);
+        ResolverInfo info = await session.Dns.CheckValidationAsync(CancellationToken.None);
+
+        Assert.True(info.Validates);
+        Assert.Equal(1, dns.QueryCount(".", DnsType.Dnskey));
+        Assert.Equal(0, dns.QueryCount(".", DnsType.Txt));
+        Assert.Equal(1, session.Snapshot().DnsQueriesSent);
+    }
+
+    [Fact]
+    public async Task A_truncated_dnskey_answer_whose_tcp_retry_fails_is_not_taken_for_no_resolver()
+    {
+        // The root's DNSKEY set is larger than most: truncated over UDP, and TCP/53 blocked on the
+        // way. The resolver answers, though: the root's TXT set (small) shows it.
+        using var dns = TestDnsServer.Start();
+        dns.Fault(".", DnsType.Dnskey, TestDnsFault.TruncateUdpCloseTcp);
+        dns.Answer(".", DnsType.Txt, secure: false);
+        using DryRunSession session = DryRunSession.Create(new DryRunOptions { DnsServers = [dns.EndPoint.ToString()], Timeout = TimeSpan.FromSeconds(5) }, null);
+
+        await session.EnsureDnsServerAvailableAsync(CancellationToken.None);
+
+        Assert.True(dns.QueryCount(".", DnsType.Dnskey) >= 2); // UDP, then TCP
+        Assert.Equal(1, dns.QueryCount(".", DnsType.Txt));
+        Assert.True(session.Snapshot().DnsTcpFallbacks >= 1);
+    }
+
+    [Fact]
+    public async Task Without_a_dnssec_check_on_the_wire_the_root_txt_set_is_asked()
+    {
+        // -DnssecValidation Local never asks whether the resolver validates: the question is the
+        // root's TXT set (validated in-process, which a SERVFAIL-only server cannot pass, but any
+        // answer proves a resolver answers).
+        using var dns = TestDnsServer.Start();
+        dns.DefaultEntry = new TestDnsEntry { Rcode = 2 };
+        using DryRunSession session = DryRunSession.Create(new DryRunOptions { DnsServers = [dns.EndPoint.ToString()], DnssecValidation = DnssecValidationMode.Local, Timeout = TimeSpan.FromSeconds(5) }, null);
+
+        await session.EnsureDnsServerAvailableAsync(CancellationToken.None);
+
         Assert.True(dns.QueryCount(".", DnsType.Txt) > 0);
     }
 

@@ -44,6 +44,9 @@ public enum TestDnsFault
 
     /// <summary>Over UDP answers TC=1 without records; over TCP the full answer.</summary>
     TruncateUdp,
+
+    /// <summary>Over UDP answers TC=1 without records; over TCP closes the connection unanswered (TCP/53 blocked on the way).</summary>
+    TruncateUdpCloseTcp,
 }
 
 /// <summary>One resource record as the server sends it; <see cref="Data"/> is the RDATA on the wire.</summary>
@@ -307,6 +310,11 @@ public sealed class TestDnsServer : IDisposable
                         continue;
                     }
 
+                    if (reply.Length == 0)
+                    {
+                        break; // TruncateUdpCloseTcp: close without an answer
+                    }
+
                     byte[] framed = new byte[reply.Length + 2];
                     BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
                     reply.CopyTo(framed, 2);
@@ -415,10 +423,12 @@ public sealed class TestDnsServer : IDisposable
             case TestDnsFault.WrongId:
                 id ^= 0x5A5A;
                 break;
-            case TestDnsFault.TruncateUdp when !overTcp:
+            case TestDnsFault.TruncateUdp or TestDnsFault.TruncateUdpCloseTcp when !overTcp:
                 truncated = true;
                 answers = [];
                 break;
+            case TestDnsFault.TruncateUdpCloseTcp:
+                return [];
         }
 
         byte[] reply = BuildResponse(id, query, questionName, rcode, ad, truncated, answers);
