@@ -18,10 +18,17 @@ internal static class ChainJudgement
         new(asOf.UtcTicks - (asOf.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     /// <summary>The served chain (SHA-256 of each certificate, in the order served) and the instant it is judged at.</summary>
-    public static string ChainKey(IReadOnlyList<X509Certificate2> chain, DateTimeOffset asOf)
+    public static string ChainKey(IReadOnlyList<X509Certificate2> chain, DateTimeOffset asOf) =>
+        ChainKey(ChainHash(chain), asOf);
+
+    /// <summary><see cref="ChainKey(IReadOnlyList{X509Certificate2}, DateTimeOffset)"/> from a chain's <see cref="ChainHash"/>, computed once per served chain.</summary>
+    public static string ChainKey(string chainHash, DateTimeOffset asOf) =>
+        string.Concat(asOf.UtcTicks.ToString(CultureInfo.InvariantCulture), chainHash);
+
+    /// <summary>The certificates of a served chain, in the order served: "|" and the SHA-256 (hex) of each.</summary>
+    public static string ChainHash(IReadOnlyList<X509Certificate2> chain)
     {
-        var key = new StringBuilder(chain.Count * 65 + 24);
-        key.Append(asOf.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        var key = new StringBuilder(chain.Count * 65);
         foreach (X509Certificate2 certificate in chain)
         {
             key.Append('|').Append(certificate.GetCertHashString(HashAlgorithmName.SHA256));

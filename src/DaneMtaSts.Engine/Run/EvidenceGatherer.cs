@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dane;
@@ -67,6 +68,11 @@ public sealed class EvidenceGatherer
     // many domains share the probe (docs/architecture.md#chain-judgement).
     private readonly SharedWork<string, PkixResult> _pkix = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
     private readonly SharedWork<string, DaneResult> _dane = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+
+    // What every judgement of a served chain reads of it (its certificates' hashes, the summaries on
+    // the evidence), computed once per served chain, i.e. per probe, not once per domain that uses
+    // the probe; it lives as long as the probe's result (docs/architecture.md#chain-judgement).
+    private readonly ConditionalWeakTable<IReadOnlyList<X509Certificate2>, ServedChainFacts> _servedChains = new();
     private long _pkixValidations;
     private long _daneEvaluations;
 
@@ -338,6 +344,7 @@ public sealed class EvidenceGatherer
     private async Task<AddressEvidence> JudgeAsync(SmtpProbeResult probe, string host, TlsaState tlsa, IReadOnlyList<TlsaRecord> records, IReadOnlyList<string> referenceNames, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         IReadOnlyList<X509Certificate2> chain = probe.ServedChain;
+        ServedChainFacts facts = _servedChains.GetValue(chain, static c => new ServedChainFacts(ChainJudgement.ChainHash(c), CertificateSummaries.Create(c)));
         DaneResult? dane = null;
         PkixResult? pkix = null;
         PkixResult? tlsDomainPkix = null;
@@ -346,7 +353,7 @@ public sealed class EvidenceGatherer
             // Certificate times have a resolution of one second: judged at the whole second, the
             // domains of that second share the judgement (docs/architecture.md#chain-judgement).
             asOf = ChainJudgement.WholeSecond(asOf);
-            string served = ChainJudgement.ChainKey(chain, asOf);
+            string served = ChainJudgement.ChainKey(facts.Hash, asOf);
             if (tlsa == TlsaState.Usable)
             {
                 dane = await _dane.GetAsync(ChainJudgement.DaneKey(served, records, referenceNames), (_, _) =>
@@ -377,7 +384,7 @@ public sealed class EvidenceGatherer
             ProbeFailure = probe.Failure,
             PermanentSmtpFailure = probe.PermanentSmtpFailure,
             ProxyFailed = probe.ProxyFailed,
-            Chain = CertificateSummaries.Create(chain),
+            Chain = facts.Summaries,
             ChainSource = probe.ServedChainSource,
             Dane = dane,
             Pkix = pkix,
@@ -469,4 +476,6 @@ public sealed class EvidenceGatherer
         DnsRcode.None => DnsRcodeSummary.NoResponse,
         _ => DnsRcodeSummary.Other,
     };
+
+    private sealed record ServedChainFacts(string Hash, IReadOnlyList<CertificateSummary> Summaries);
 }

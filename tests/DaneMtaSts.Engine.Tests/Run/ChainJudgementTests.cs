@@ -45,6 +45,13 @@ public sealed class ChainJudgementTests : IAsyncDisposable
         Assert.Equal(Hosts, session.SmtpCounters.HandshakesCompleted);
         Assert.Equal(Hosts, session.Gatherer.PkixValidations);
         Assert.Equal(Hosts, session.Gatherer.DaneEvaluations);
+
+        // The certificate summaries on the evidence are made once per served chain too: the ten
+        // domains of a host carry the very same list, and different hosts different ones.
+        var summaries = all.Select(e => e.Hosts[0].Addresses[0].Chain).ToList();
+        Assert.All(summaries, c => Assert.Equal(0, c[0].Depth));
+        Assert.Equal(Hosts, summaries.Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.All(all.GroupBy(e => e.Hosts[0].Name), g => Assert.Single(g.Select(e => e.Hosts[0].Addresses[0].Chain).Distinct(ReferenceEqualityComparer.Instance)));
     }
 
     [Fact]
