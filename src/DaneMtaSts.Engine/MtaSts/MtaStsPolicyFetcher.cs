@@ -76,9 +76,28 @@ public sealed class MtaStsPolicyFetcher : IDisposable
     {
         string normalized = DomainName.Normalize(domain);
         string policyHost = "mta-sts." + normalized;
-        Uri url = PolicyUrl(normalized);
         _tlsResults.TryRemove(policyHost, out _);
         _connectedTo.TryRemove(policyHost, out _);
+        try
+        {
+            return await FetchCoreAsync(normalized, policyHost, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The records explain this fetch's failure and are in its result: nothing is kept per
+            // policy host once it ends, so a stream of 100,000 domains holds none of them
+            // (docs/architecture.md#bounded-memory).
+            _tlsResults.TryRemove(policyHost, out _);
+            _connectedTo.TryRemove(policyHost, out _);
+        }
+    }
+
+    /// <summary>Per-host records of fetches in progress (for tests of the memory bound).</summary>
+    internal int RecordsHeld => _tlsResults.Count + _connectedTo.Count;
+
+    private async Task<MtaStsFetchResult> FetchCoreAsync(string normalized, string policyHost, CancellationToken cancellationToken)
+    {
+        Uri url = PolicyUrl(normalized);
         var stopwatch = Stopwatch.StartNew();
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

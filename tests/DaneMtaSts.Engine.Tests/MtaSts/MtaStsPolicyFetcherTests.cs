@@ -313,6 +313,29 @@ public sealed class MtaStsPolicyFetcherTests : IAsyncDisposable
         Assert.Equal($"127.0.0.1:{server.Port}", result.RemoteAddress);
     }
 
+    // docs/architecture.md#bounded-memory: what a fetch recorded about its host (the certificate
+    // check, the address it connected to) is in its result and is not kept after it.
+    [Fact]
+    public async Task A_fetch_keeps_no_records_of_its_host_once_it_ends()
+    {
+        Serve(TestHttpsServer.Policy(GoodPolicy));
+        var wrong = TestPki.CreateLeaf(_intermediate, "www.example.test", ["www.example.test"]);
+        using var fetcher = Fetcher();
+        MtaStsFetchResult ok = await fetcher.FetchAsync(Domain, CancellationToken.None);
+        Assert.True(ok.Succeeded, ok.Detail);
+        Assert.True(ok.Pkix!.Valid);
+        Assert.NotNull(ok.RemoteAddress);
+        Assert.Equal(0, fetcher.RecordsHeld);
+
+        await _server!.DisposeAsync();
+        _server = new TestHttpsServer(wrong, [_intermediate], TestHttpsServer.Policy(GoodPolicy));
+        using var second = Fetcher();
+        MtaStsFetchResult failed = await second.FetchAsync(Domain, CancellationToken.None);
+        Assert.Equal(MtaStsFetchFailure.Tls, failed.Failure);
+        Assert.Equal(PkixFailure.NameMismatch, failed.Pkix!.Failure);
+        Assert.Equal(0, second.RecordsHeld);
+    }
+
     [Fact]
     public async Task Closed_port_is_a_connect_failure()
     {
