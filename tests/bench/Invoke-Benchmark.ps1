@@ -55,7 +55,7 @@ function Add-Figure {
         })
     $shown = if ($Value -is [double]) { '{0:N2}' -f $Value } else { "$Value" }
     $flag = if ($null -eq $Met) { '' } elseif ($Met) { 'met' } else { 'MISSED' }
-    Write-Host ("  {0,-58} {1,10} {2,-4} {3,-20} {4,-6} {5}" -f $Name, $shown, $Unit, $Target, $flag, $Note)
+    Write-Host ("  {0,-66} {1,10} {2,-4} {3,-20} {4,-6} {5}" -f $Name, $shown, $Unit, $Target, $flag, $Note)
 }
 
 function Get-Median([double[]] $Values) {
@@ -198,13 +198,22 @@ Add-Figure 'dnssec' "DS lookups ($zoneCuts zone cuts)" $dsQueries '' "<= $zoneCu
 Clear-ResolverCache
 $uMark = Get-LogMark $unboundLog; $pMark = Get-LogMark $postfixLog
 $domainFile = $bulk.DomainFile
-$sw = [System.Diagnostics.Stopwatch]::StartNew()
-$loopOut = & bash -c 'while read -r d; do MAIL_CONFIG="$1" posttls-finger -c -l dane-only "$d" 2>&1; done <"$2"' bench $env:DANEMTASTS_LAB_POSTTLS_CONFIG $domainFile
-$sw.Stop()
-$loopMs = $sw.Elapsed.TotalMilliseconds
-$loopVerified = @($loopOut | Where-Object { $_ -match 'Verified TLS connection established' }).Count
+function Measure-PosttlsLoop {
+    # The yardstick: posttls-finger -l dane-only for each domain in turn; its time and how many
+    # sessions it verified.
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $out = & bash -c 'while read -r d; do MAIL_CONFIG="$1" posttls-finger -c -l dane-only "$d" 2>&1; done <"$2"' bench $env:DANEMTASTS_LAB_POSTTLS_CONFIG $domainFile
+    $sw.Stop()
+    [pscustomobject]@{
+        Ms       = $sw.Elapsed.TotalMilliseconds
+        Verified = @($out | Where-Object { $_ -match 'Verified TLS connection established' }).Count
+    }
+}
+# The loop twice: resolver flushed (cold), then at once again (warm: the resolver's cache only).
+$loopCold = Measure-PosttlsLoop
 $uLoop = Measure-UnboundQueries (Get-LogSince $unboundLog $uMark)
 $pLoop = Measure-SmtpConnects (Get-LogSince $postfixLog $pMark)
+$loopWarm = Measure-PosttlsLoop
 
 Clear-ResolverCache
 $wholeScript = @"
@@ -224,15 +233,18 @@ $wholeMs = $sw.Elapsed.TotalMilliseconds
 $engineProbes = $pEngine.Values | Measure-Object -Sum | Select-Object -ExpandProperty Sum
 $maxPerAddress = ($pEngine.Values | Measure-Object -Maximum).Maximum
 $tlsaQueries = $stats.DnsQueriesByType['TLSA'] ?? 0
-Add-Figure 'bulk' 'Test-OutboundTlsPolicy call (module imported)' ([math]::Round($engineMs)) 'ms'
-Add-Figure 'bulk' 'per domain' ($engineMs / $domains.Count) 'ms'
-Add-Figure 'bulk' "posttls-finger -l dane-only loop ($loopVerified/$($domains.Count) verified)" ([math]::Round($loopMs)) 'ms'
-Add-Figure 'bulk' 'per domain' ($loopMs / $domains.Count) 'ms'
-$ratio = $loopMs / $engineMs
-Add-Figure 'bulk' 'speed-up of the call over the loop' $ratio 'x' '>= 20x' ($ratio -ge 20)
-$ratioWhole = $loopMs / $wholeMs
-Add-Figure 'bulk' 'whole process (pwsh start + import + call)' ([math]::Round($wholeMs)) 'ms'
-Add-Figure 'bulk' 'speed-up of the whole process over the loop' $ratioWhole 'x'
+# A single call right after a 2-domain warm-up: it still JIT-compiles the bulk path, so it is not the
+# figure of the ratios (those are medians of section 1b's paired rounds, section 1c below).
+Add-Figure 'bulk' 'first bulk call in this process, includes JIT (cold resolver)' ([math]::Round($engineMs)) 'ms'
+Add-Figure 'bulk' 'first bulk call in this process, includes JIT: per domain' ($engineMs / $domains.Count) 'ms'
+Add-Figure 'bulk' "posttls-finger -l dane-only loop, cold resolver ($($loopCold.Verified)/$($domains.Count) verified)" ([math]::Round($loopCold.Ms)) 'ms'
+Add-Figure 'bulk' 'posttls-finger loop, cold: per domain' ($loopCold.Ms / $domains.Count) 'ms'
+Add-Figure 'bulk' "posttls-finger -l dane-only loop, warm resolver ($($loopWarm.Verified)/$($domains.Count) verified)" ([math]::Round($loopWarm.Ms)) 'ms'
+Add-Figure 'bulk' 'posttls-finger loop, warm: per domain' ($loopWarm.Ms / $domains.Count) 'ms'
+Add-Figure 'bulk' 'first bulk call (includes JIT) vs the cold loop' ($loopCold.Ms / $engineMs) 'x' '' $null 'not the target figure: see section 1c'
+$ratioWhole = $loopCold.Ms / $wholeMs
+Add-Figure 'bulk' 'whole process (pwsh start + import + call, cold resolver)' ([math]::Round($wholeMs)) 'ms'
+Add-Figure 'bulk' 'speed-up of the whole process over the cold loop' $ratioWhole 'x'
 Add-Figure 'bulk' 'engine: DNS queries sent' $stats.DnsQueriesSent '' '' $null (($stats.DnsQueriesByType.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
 Add-Figure 'bulk' 'Unbound log: queries from the engine' (($uEngine.Values | Measure-Object -Sum).Sum) '' '' $null (($uEngine.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
 Add-Figure 'bulk' 'Unbound log: queries from the posttls-finger loop' (($uLoop.Values | Measure-Object -Sum).Sum) '' '' $null (($uLoop.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')
@@ -293,6 +305,21 @@ Add-Figure 'limit' 'the call cold / the limit cold' $coldRatio 'x' '<= 1.3x' ($c
 Add-Figure 'limit' 'the call warm / the limit warm' $warmRatio 'x' '<= 1.5x' ($warmRatio -le 1.5) ('against the sum of the bursts: {0:N2}x' -f ($limMed.CallWarm / ($limMed.DnsWarm + $limMed.Tls40)))
 
 # ------------------------------------------------------------------------------------------------
+Write-Host "`n== 1c. Bulk audit: the call against the posttls-finger loop (the call's medians of section 1b's $LimitRounds paired rounds)" -ForegroundColor Cyan
+# The call's figures are section 1b's CallCold / CallWarm medians (no rounds of its own): each is a
+# call in this process after the first bulk call, so neither carries the first call's JIT. The loop
+# ran once cold and once warm (section 1). The ceiling is what the lab allows any client: the loop's
+# time over the critical-path run's (section 1b); a speed-up target above it cannot be met here.
+$speedCold = $loopCold.Ms / $limMed.CallCold
+$speedWarm = $loopWarm.Ms / $limMed.CallWarm
+$ceilingCold = $loopCold.Ms / $limMed.PathCold
+$ceilingWarm = $loopWarm.Ms / $limMed.PathWarm
+Add-Figure 'bulk' 'speed-up over the loop, cold (medians)' $speedCold 'x' '>= 20x' ($speedCold -ge 20) ('loop {0:N0} ms / call {1:N0} ms; the lab allows at most {2:N1}x' -f $loopCold.Ms, $limMed.CallCold, $ceilingCold)
+Add-Figure 'bulk' 'speed-up over the loop, warm (medians)' $speedWarm 'x' '>= 40x' ($speedWarm -ge 40) ('loop {0:N0} ms / call {1:N0} ms; the lab allows at most {2:N1}x' -f $loopWarm.Ms, $limMed.CallWarm, $ceilingWarm)
+Add-Figure 'bulk' 'ceiling: loop / lab limit, cold' $ceilingCold 'x' '' $null ('no client can exceed this on this lab (loop {0:N0} ms / limit {1:N0} ms)' -f $loopCold.Ms, $limMed.PathCold)
+Add-Figure 'bulk' 'ceiling: loop / lab limit, warm' $ceilingWarm 'x' '' $null ('no client can exceed this on this lab (loop {0:N0} ms / limit {1:N0} ms)' -f $loopWarm.Ms, $limMed.PathWarm)
+
+# ------------------------------------------------------------------------------------------------
 $rtt = 2 * $DelayMs
 Write-Host "`n== 2. Round trips through the delaying relay ($DelayMs ms each way, RTT $rtt ms)" -ForegroundColor Cyan
 $rttDomains = @{}
@@ -339,24 +366,26 @@ foreach ($kind in 'dane', 'sts') {
 }
 
 # ------------------------------------------------------------------------------------------------
-Write-Host "`n== 3. Start-up (medians of $Runs runs)" -ForegroundColor Cyan
-$bare = [System.Collections.Generic.List[double]]::new()
-$withModule = [System.Collections.Generic.List[double]]::new()
-$importCommand = "Import-Module '$ModulePath'; `$null = Get-OutboundConnector"
-for ($i = 0; $i -lt $Runs + 1; $i++) {
-    $sw = [System.Diagnostics.Stopwatch]::StartNew()
-    & $pwshExe @pwshPre -NoProfile -c exit
-    $sw.Stop(); if ($i -gt 0) { $bare.Add($sw.Elapsed.TotalMilliseconds) }
-    $sw = [System.Diagnostics.Stopwatch]::StartNew()
-    & $pwshExe @pwshPre -NoProfile -c $importCommand
-    $sw.Stop(); if ($i -gt 0) { $withModule.Add($sw.Elapsed.TotalMilliseconds) }
-    if ($LASTEXITCODE -ne 0) { throw 'Start-up: Import-Module/Get-OutboundConnector failed.' }
-}
-$bareMs = Get-Median $bare.ToArray()
-$moduleMs = Get-Median $withModule.ToArray()
-Add-Figure 'startup' 'pwsh -NoProfile -c exit' ([math]::Round($bareMs)) 'ms'
-Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module; Get-OutboundConnector"' ([math]::Round($moduleMs)) 'ms'
-Add-Figure 'startup' 'added by the module' ([math]::Round($moduleMs - $bareMs)) 'ms' '<= 150 ms' (($moduleMs - $bareMs) -le 150)
+Write-Host "`n== 3. Start-up over bare pwsh next to a trivial binary module (tests/bench/Measure-StartUp.ps1; $Runs paired rounds)" -ForegroundColor Cyan
+# The trivial module (one cmdlet, PowerShellStandard.Library) is built here, inside the lab: the
+# package is in the local NuGet cache once the module has been built, so no network is needed.
+# Each round runs bare pwsh, pwsh + the trivial module, pwsh + DaneMtaSts (a store with one
+# connector) in a shuffled order; "added" figures are medians of the per-round differences.
+# Dot-sourced in a child scope: its parameters (-ModulePath, -Rounds) would otherwise replace this
+# script's variables of the same names.
+$startUp = & {
+    param($Module, $RoundCount, $TrivialOut)
+    . (Join-Path $PSScriptRoot 'Measure-StartUp.ps1')
+    $trivialDll = New-TrivialModule -OutputPath $TrivialOut
+    Measure-StartUp -ModulePath $Module -Rounds $RoundCount -TrivialModulePath $trivialDll
+} $ModulePath $Runs (Join-Path $work 'trivial')
+$startRatio = $startUp.ModuleAddedMs / [math]::Max(1, $startUp.TrivialAddedMs)
+Add-Figure 'startup' 'pwsh -NoProfile -c exit' $startUp.BareMs 'ms'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module Trivial; Get-Trivial"' $startUp.TrivialMs 'ms'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module; Get-OutboundConnector"' $startUp.ModuleMs 'ms' '' $null 'a store with one connector'
+Add-Figure 'startup' 'added by the trivial module (paired median)' $startUp.TrivialAddedMs 'ms'
+Add-Figure 'startup' 'added by DaneMtaSts (paired median)' $startUp.ModuleAddedMs 'ms' '<= 150 ms' ($startUp.ModuleAddedMs -le 150)
+Add-Figure 'startup' 'DaneMtaSts added / trivial added' $startRatio 'x' '<= 1.5x' ($startRatio -le 1.5) "the trivial module's added time floored at 1 ms"
 
 # ------------------------------------------------------------------------------------------------
 Write-Host "`n== 4. Scale and memory: $($scale.Domains) domains on $($scale.Hosts) MX hosts; a store of 1,000 connectors" -ForegroundColor Cyan
@@ -479,7 +508,16 @@ Add-Figure 'stream' "peak working set, $($stream.Count) domains streamed" ([math
 
 # ------------------------------------------------------------------------------------------------
 $elapsed = (Get-Date) - $started
-Write-Host ("`nBenchmark done in {0:N0} s." -f $elapsed.TotalSeconds)
+Write-Host "`n== Summary: every figure with a target" -ForegroundColor Cyan
+$targeted = @($figures | Where-Object { $_.Target })
+foreach ($f in $targeted) {
+    $shown = if ($f.Value -is [double]) { '{0:N2}' -f $f.Value } else { "$($f.Value)" }
+    $flag = if ($null -eq $f.Met) { '' } elseif ($f.Met) { 'met' } else { 'MISSED' }
+    Write-Host ("  {0,-8} {1,-66} {2,10} {3,-4} {4,-20} {5}" -f $f.Section, $f.Figure, $shown, $f.Unit, $f.Target, $flag)
+}
+$judged = @($targeted | Where-Object { $null -ne $_.Met })
+Write-Host ("  {0} of {1} targets met; {2} with a target but no verdict (judged by reading)." -f @($judged | Where-Object Met).Count, $judged.Count, ($targeted.Count - $judged.Count))
+Write-Host ("`nBenchmark done in {0:N0} s (load average at start {1}, at end {2})." -f $elapsed.TotalSeconds, $load, ((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1))
 New-Item -ItemType Directory -Path (Split-Path $OutputPath) -Force | Out-Null
 [ordered]@{
     Measured   = (Get-Date).ToUniversalTime().ToString('o')
@@ -488,6 +526,12 @@ New-Item -ItemType Directory -Path (Split-Path $OutputPath) -Force | Out-Null
     LoadAverageAtStart = $load
     LoadAverageAtEnd   = ((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 1)
     DelayMs    = $DelayMs
+    # The summary printed above: figures with a target, by whether they met it (null: judged by reading).
+    Targets    = [ordered]@{
+        Met     = @($judged | Where-Object Met | ForEach-Object { "$($_.Section): $($_.Figure)" })
+        Missed  = @($judged | Where-Object { -not $_.Met } | ForEach-Object { "$($_.Section): $($_.Figure)" })
+        Unjudged = @($targeted | Where-Object { $null -eq $_.Met } | ForEach-Object { "$($_.Section): $($_.Figure)" })
+    }
     Figures    = $figures
 } | ConvertTo-Json -Depth 5 | Set-Content $OutputPath
 Write-Host "Written: $OutputPath"
