@@ -223,20 +223,13 @@ public sealed class ConnectorStore
         // put before a file they save; RFC 8259 §8.1 lets a parser ignore it, and the JSON reader does not.
         // Without this a store edited by hand on Windows read as corrupt.
         ReadOnlyMemory<byte> json = bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? bytes.AsMemory(Utf8ByteOrderMark.Length) : bytes;
-        int version;
-        try
+        using JsonDocument parsed = ParseJson(json);
+        JsonElement root = parsed.RootElement;
+        if (root.ValueKind != JsonValueKind.Object ||
+            !root.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
+            v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version) || version < 1)
         {
-            using JsonDocument parsed = JsonDocument.Parse(json);
-            if (parsed.RootElement.ValueKind != JsonValueKind.Object ||
-                !parsed.RootElement.TryGetProperty(nameof(StoreDocument.SchemaVersion), out JsonElement v) ||
-                !v.TryGetInt32(out version) || version < 1)
-            {
-                throw Corrupt("it has no valid SchemaVersion", null);
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw Corrupt(ex.Message, ex);
+            throw Corrupt("it has no valid SchemaVersion", null);
         }
 
         if (version > StoreDocument.CurrentSchemaVersion)
@@ -248,10 +241,12 @@ public sealed class ConnectorStore
                 Path);
         }
 
+        // Read by hand from the parsed document, not by the serializer: the same rules
+        // (docs/architecture.md#store-read), without the serializer's start-up cost.
         StoreDocument doc;
         try
         {
-            doc = JsonSerializer.Deserialize(json.Span, Json.StoreDocument) ?? throw Corrupt("it is null", null);
+            doc = StoreDocumentReader.Read(root);
         }
         catch (JsonException ex)
         {
@@ -274,6 +269,18 @@ public sealed class ConnectorStore
         }
 
         return doc;
+    }
+
+    private JsonDocument ParseJson(ReadOnlyMemory<byte> json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw Corrupt(ex.Message, ex);
+        }
     }
 
     private EngineException Corrupt(string why, Exception? inner) => new(

@@ -118,10 +118,50 @@ public sealed class ConnectorStoreTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(StorePath));
     }
 
+    // docs/architecture.md#store-read: a hand-edited store that leaves properties out reads them as
+    // a new connector's defaults (the serializer used to leave false flags and a null list, which
+    // failed later), and a list of enum names is corrupt rather than an undefined mode.
+    [Fact]
+    public void A_connector_with_only_its_name_and_guid_reads_with_the_defaults()
+    {
+        WriteRaw("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\"}]}");
+        OutboundConnector c = Assert.Single(NewStore().GetConnectors());
+        Assert.True(c.Enabled);
+        Assert.True(c.UseMXRecord);
+        Assert.Empty(c.RecipientDomains);
+        Assert.Empty(c.SmartHosts);
+        Assert.Equal(SmtpDaneMode.Opportunistic, c.SmtpDaneMode);
+        Assert.Equal(MtaStsMode.Opportunistic, c.MtaStsMode);
+        Assert.Null(c.TlsSettings);
+    }
+
+    [Theory]
+    [InlineData("\"None,Mandatory\"")]
+    [InlineData("\"Mandatory,\"")]
+    [InlineData("1")]
+    [InlineData("\"1\"")]
+    public void An_enum_written_as_a_list_or_a_number_is_corrupt(string value)
+    {
+        WriteRaw("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"SmtpDaneMode\":" + value + "}]}");
+        EngineException ex = Assert.Throws<EngineException>(() => NewStore().GetConnectors());
+        Assert.Equal("StoreCorrupt", ex.ErrorId);
+        Assert.Contains("$.Connectors[0].SmtpDaneMode", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\" mandatory \"", SmtpDaneMode.Mandatory)]
+    [InlineData("\"NONE\"", SmtpDaneMode.None)]
+    public void An_enum_name_is_read_as_the_serializer_reads_it(string value, SmtpDaneMode expected)
+    {
+        WriteRaw("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"SmtpDaneMode\":" + value + "}]}");
+        Assert.Equal(expected, Assert.Single(NewStore().GetConnectors()).SmtpDaneMode);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("[]")]
     [InlineData("{\"Connectors\":[]}")]
+    [InlineData("{\"SchemaVersion\":\"1\",\"Connectors\":[]}")]
     [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"RecipientDomains\":null}]}")]
     [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\",\"SmtpDaneMode\":\"Sometimes\"}]}")]
     [InlineData("{\"SchemaVersion\":1,\"Connectors\":[{\"Name\":\"A\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e01\"},{\"Name\":\"a\",\"Guid\":\"5b0b1f5e-9d7e-4c39-b3c8-3f2a5f3d9e02\"}]}")]
