@@ -369,8 +369,11 @@ foreach ($kind in 'dane', 'sts') {
 Write-Host "`n== 3. Start-up over bare pwsh next to a trivial binary module (tests/bench/Measure-StartUp.ps1; $Runs paired rounds)" -ForegroundColor Cyan
 # The trivial module (one cmdlet, PowerShellStandard.Library) is built here, inside the lab: the
 # package is in the local NuGet cache once the module has been built, so no network is needed.
-# Each round runs bare pwsh, pwsh + the trivial module, pwsh + DaneMtaSts (a store with one
-# connector) in a shuffled order; "added" figures are medians of the per-round differences.
+# Each round runs bare pwsh, pwsh + the trivial module (by its manifest, and by its bare dll),
+# pwsh + DaneMtaSts (by its manifest, a store with one connector) in a shuffled order; "added"
+# figures are medians of the per-round differences. The target compares manifest with manifest:
+# an installed module is imported through its manifest, whose reading costs PowerShell the same
+# for any module (about 40 ms here); the bare-dll ratio is printed beside it.
 # Dot-sourced in a child scope: its parameters (-ModulePath, -Rounds) would otherwise replace this
 # script's variables of the same names.
 $startUp = & {
@@ -381,11 +384,13 @@ $startUp = & {
 } $ModulePath $Runs (Join-Path $work 'trivial')
 $startRatio = $startUp.ModuleAddedMs / [math]::Max(1, $startUp.TrivialAddedMs)
 Add-Figure 'startup' 'pwsh -NoProfile -c exit' $startUp.BareMs 'ms'
-Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module Trivial; Get-Trivial"' $startUp.TrivialMs 'ms'
-Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module; Get-OutboundConnector"' $startUp.ModuleMs 'ms' '' $null 'a store with one connector'
-Add-Figure 'startup' 'added by the trivial module (paired median)' $startUp.TrivialAddedMs 'ms'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module Trivial.psd1; Get-Trivial"' $startUp.TrivialMs 'ms' '' $null 'imported by its manifest, as an installed module is'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module Trivial.dll; Get-Trivial"' $startUp.TrivialDllOnlyMs 'ms' '' $null 'its bare dll, no manifest'
+Add-Figure 'startup' 'pwsh -NoProfile -c "Import-Module DaneMtaSts.psd1; Get-OutboundConnector"' $startUp.ModuleMs 'ms' '' $null 'a store with one connector'
+Add-Figure 'startup' 'added by the trivial module, manifest (paired median)' $startUp.TrivialAddedMs 'ms'
+Add-Figure 'startup' 'added by the trivial module, bare dll (paired median)' $startUp.TrivialDllOnlyAddedMs 'ms'
 Add-Figure 'startup' 'added by DaneMtaSts (paired median)' $startUp.ModuleAddedMs 'ms' '<= 150 ms' ($startUp.ModuleAddedMs -le 150)
-Add-Figure 'startup' 'DaneMtaSts added / trivial added' $startRatio 'x' '<= 1.5x' ($startRatio -le 1.5) "the trivial module's added time floored at 1 ms"
+Add-Figure 'startup' 'DaneMtaSts added / trivial added (both by manifest)' $startRatio 'x' '<= 1.5x' ($startRatio -le 1.5) ("the trivial module's added time floored at 1 ms; against its bare dll: {0:N2}x" -f $startUp.RatioToDllOnly)
 
 # ------------------------------------------------------------------------------------------------
 Write-Host "`n== 4. Scale and memory: $($scale.Domains) domains on $($scale.Hosts) MX hosts; a store of 1,000 connectors" -ForegroundColor Cyan

@@ -83,19 +83,19 @@ internal static class StoreDocumentReader
                 case nameof(OutboundConnector.Enabled): c = c with { Enabled = Bool(v, path) }; break;
                 case nameof(OutboundConnector.UseMXRecord): c = c with { UseMXRecord = Bool(v, path) }; break;
                 case nameof(OutboundConnector.Comment): c = c with { Comment = NullableString(v, path) }; break;
-                case nameof(OutboundConnector.ConnectorType): c = c with { ConnectorType = Enum<ConnectorType>(v, path) }; break;
-                case nameof(OutboundConnector.ConnectorSource): c = c with { ConnectorSource = Enum<ConnectorSource>(v, path) }; break;
+                case nameof(OutboundConnector.ConnectorType): c = c with { ConnectorType = (ConnectorType)EnumValue(v, path, typeof(ConnectorType)) }; break;
+                case nameof(OutboundConnector.ConnectorSource): c = c with { ConnectorSource = (ConnectorSource)EnumValue(v, path, typeof(ConnectorSource)) }; break;
                 case nameof(OutboundConnector.RecipientDomains): c = c with { RecipientDomains = Strings(v, path) }; break;
                 case nameof(OutboundConnector.SmartHosts): c = c with { SmartHosts = Strings(v, path) }; break;
                 case nameof(OutboundConnector.TlsDomain): c = c with { TlsDomain = NullableString(v, path) }; break;
-                case nameof(OutboundConnector.TlsSettings): c = c with { TlsSettings = v.ValueKind == JsonValueKind.Null ? null : Enum<TlsAuthLevel>(v, path) }; break;
+                case nameof(OutboundConnector.TlsSettings): c = c with { TlsSettings = v.ValueKind == JsonValueKind.Null ? null : (TlsAuthLevel)EnumValue(v, path, typeof(TlsAuthLevel)) }; break;
                 case nameof(OutboundConnector.IsTransportRuleScoped): c = c with { IsTransportRuleScoped = Bool(v, path) }; break;
                 case nameof(OutboundConnector.RouteAllMessagesViaOnPremises): c = c with { RouteAllMessagesViaOnPremises = Bool(v, path) }; break;
                 case nameof(OutboundConnector.CloudServicesMailEnabled): c = c with { CloudServicesMailEnabled = Bool(v, path) }; break;
                 case nameof(OutboundConnector.AllAcceptedDomains): c = c with { AllAcceptedDomains = Bool(v, path) }; break;
                 case nameof(OutboundConnector.SenderRewritingEnabled): c = c with { SenderRewritingEnabled = Bool(v, path) }; break;
-                case nameof(OutboundConnector.MtaStsMode): c = c with { MtaStsMode = Enum<MtaStsMode>(v, path) }; break;
-                case nameof(OutboundConnector.SmtpDaneMode): c = c with { SmtpDaneMode = Enum<SmtpDaneMode>(v, path) }; break;
+                case nameof(OutboundConnector.MtaStsMode): c = c with { MtaStsMode = (MtaStsMode)EnumValue(v, path, typeof(MtaStsMode)) }; break;
+                case nameof(OutboundConnector.SmtpDaneMode): c = c with { SmtpDaneMode = (SmtpDaneMode)EnumValue(v, path, typeof(SmtpDaneMode)) }; break;
                 case nameof(OutboundConnector.TestMode): c = c with { TestMode = Bool(v, path) }; break;
                 case nameof(OutboundConnector.LinkForModifiedConnector): c = c with { LinkForModifiedConnector = GuidValue(v, path) }; break;
                 case nameof(OutboundConnector.ValidationRecipients): c = c with { ValidationRecipients = Strings(v, path) }; break;
@@ -160,30 +160,26 @@ internal static class StoreDocumentReader
     /// ("None,Mandatory", its syntax for flags) is refused: none of these enums is a set, and the
     /// serializer would make an undefined value of it.
     /// </summary>
-    private static TEnum Enum<TEnum>(JsonElement v, string path)
-        where TEnum : struct, System.Enum
+    // Not generic: an instantiation per enum would be JIT-compiled at a process's first read.
+    private static int EnumValue(JsonElement v, string path, Type enumType)
     {
+        string[] names = System.Enum.GetNames(enumType);
         if (v.ValueKind == JsonValueKind.String)
         {
             string text = v.GetString()!.Trim();
-            foreach (TEnum candidate in System.Enum.GetValues<TEnum>())
+            int found = Array.FindIndex(names, n => string.Equals(n, text, StringComparison.Ordinal));
+            if (found < 0)
             {
-                if (string.Equals(candidate.ToString(), text, StringComparison.Ordinal))
-                {
-                    return candidate;
-                }
+                found = Array.FindIndex(names, n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
             }
 
-            foreach (TEnum candidate in System.Enum.GetValues<TEnum>())
+            if (found >= 0)
             {
-                if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
-                {
-                    return candidate;
-                }
+                return Convert.ToInt32(System.Enum.Parse(enumType, names[found]), CultureInfo.InvariantCulture);
             }
         }
 
-        throw Wrong(path, "one of " + string.Join(", ", System.Enum.GetNames<TEnum>()), v);
+        throw Wrong(path, "one of " + string.Join(", ", names), v);
     }
 
     private static JsonException Wrong(string path, string expected, JsonElement got)
