@@ -106,8 +106,10 @@ function Measure-StartUp {
         $trivialManifest = Join-Path (Split-Path $trivialDll) 'Trivial.psd1'
         $cases = [ordered]@{
             bare            = 'exit'
-            trivial         = "Import-Module '$trivialManifest'; `$null = Get-Trivial"
-            trivialDllOnly  = "Import-Module '$trivialDll'; `$null = Get-Trivial"
+            # The same script shape for every module (one object expected back), so that none pays
+            # for PowerShell compiling a different command line.
+            trivial         = "Import-Module '$trivialManifest'; if (@(Get-Trivial).Count -ne 1) { exit 3 }"
+            trivialDllOnly  = "Import-Module '$trivialDll'; if (@(Get-Trivial).Count -ne 1) { exit 3 }"
         }
         for ($i = 0; $i -lt $ModulePath.Count; $i++) {
             $cases["module$i"] = "Import-Module '$($ModulePath[$i])'; if (@(Get-OutboundConnector).Count -ne 1) { exit 3 }"
