@@ -6,7 +6,7 @@ namespace DaneMtaSts.Shared;
 /// <summary>
 /// The private load context of the module. The cmdlet assembly (DaneMtaSts.Module) lives in
 /// PowerShell's default context so that scripts can name its types; the engine and its
-/// third-party dependencies (DnsClient, MailKit, MimeKit, BouncyCastle) live here, so a session
+/// third-party dependencies (MailKit, MimeKit, BouncyCastle) live here, so a session
 /// that already loaded other versions of those libraries does not break the module, and the module
 /// does not break that session.
 /// </summary>

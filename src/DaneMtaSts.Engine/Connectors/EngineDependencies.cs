@@ -9,7 +9,7 @@ public static class EngineDependencies
 {
     public static IReadOnlyDictionary<string, string> LoadedVersions()
     {
-        Type[] probes = [typeof(DnsClient.LookupClient), typeof(MailKit.Net.Smtp.SmtpClient), typeof(MimeKit.MimeMessage), typeof(Org.BouncyCastle.Crypto.Digests.Sha256Digest)];
+        Type[] probes = [typeof(MailKit.Net.Smtp.SmtpClient), typeof(MimeKit.MimeMessage), typeof(Org.BouncyCastle.Crypto.Digests.Sha256Digest)];
         return probes.ToDictionary(
             t => t.Assembly.GetName().Name!,
             t => t.Assembly.GetName().Version?.ToString() ?? "unknown",

@@ -60,7 +60,14 @@ internal static class CheckingDisabledQuery
     }
 
     /// <summary>RFC 1035 §4.1.2: QNAME as length-prefixed labels, then QTYPE and QCLASS (IN), written by the wire codec.</summary>
-    internal static byte[] EncodeQuestion(string name, ushort type)
+    internal static byte[] EncodeQuestion(string name, ushort type) => DnsMessageWriter.EncodeQuestion(WireName(name), type);
+
+    /// <summary>
+    /// A name as the engine keeps it (dot-separated labels, no escapes) as the codec holds names:
+    /// the labels as their ASCII octets. Throws <see cref="ArgumentException"/> for an empty label,
+    /// one longer than 63 octets, or a name longer than 255.
+    /// </summary>
+    internal static DnsName WireName(string name)
     {
         string trimmed = name.TrimEnd('.');
         var labels = new List<byte[]>();
@@ -74,7 +81,7 @@ internal static class CheckingDisabledQuery
 
         try
         {
-            return DnsMessageWriter.EncodeQuestion(DnsName.FromLabels(labels), type);
+            return DnsName.FromLabels(labels);
         }
         catch (ArgumentException ex)
         {

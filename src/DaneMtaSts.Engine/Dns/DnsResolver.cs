@@ -6,13 +6,13 @@ using System.Text;
 using DaneMtaSts.Engine.Common;
 using DaneMtaSts.Engine.Dns.Dnssec;
 using DaneMtaSts.Engine.Dns.Wire;
-using DnsClient;
-using DnsClient.Protocol;
+using System.Net.NetworkInformation;
 
 namespace DaneMtaSts.Engine.Dns;
 
 /// <summary>
-/// <see cref="IDnsResolver"/> over DnsClient's <see cref="LookupClient"/>. It trusts the AD bit of the
+/// <see cref="IDnsResolver"/> over the project's own wire codec and transports (<see cref="UdpTcpTransport"/>,
+/// <see cref="DohTransport"/>, docs/dns.md#layers). It trusts the AD bit of the
 /// resolvers it is given, as Postfix does (RFC 7672 §2.1), so every query sets RD and DO (RFC 3225),
 /// and each answer is classified:
 /// Secure (AD=1, NOERROR/NXDOMAIN), Insecure (no AD), Bogus (SERVFAIL that the same question with
@@ -21,9 +21,8 @@ namespace DaneMtaSts.Engine.Dns;
 /// <para>
 /// With <see cref="DnssecValidationMode.Local"/>, or <see cref="DnssecValidationMode.Auto"/> when the
 /// resolver is not shown to validate (no AD on the root's DNSKEY), and always for DNS over HTTPS, the
-/// status comes from <see cref="LocalDnssecValidator"/> instead, over the project's own wire transports
-/// (<see cref="UdpTcpTransport"/>, <see cref="DohTransport"/>): DnsClient cannot set CD or hand over
-/// RDATA as received, which signatures need. Each answer says which path decided (<see cref="DnsAnswer{T}.ValidatedBy"/>).
+/// status comes from <see cref="LocalDnssecValidator"/> instead, over the same transports. Each answer
+/// says which path decided (<see cref="DnsAnswer{T}.ValidatedBy"/>).
 /// </para>
 /// </summary>
 public sealed class DnsResolver : IDnsResolver, IDisposable
@@ -39,11 +38,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private readonly DnsResolverOptions _options;
     private readonly IReadOnlyList<IPEndPoint> _servers;
-    private readonly LookupClient[] _udpAttempts = [];
-    private readonly TimeSpan[] _udpAttemptStarts = [];
-    private readonly LookupClient? _tcpClient;
+    private readonly UdpTcpTransport[] _wire;
     private readonly TimeSpan _queryBudget;
-    private readonly SharedWork<(string Name, QueryType Type), RawAnswer> _cache;
+    private readonly SharedWork<(string Name, ushort Type), RawAnswer> _cache;
     private readonly SharedWork<(string Name, ushort Type), ValidatedResponse> _localCache;
     private readonly SharedWork<string, ResolverInfo> _validationCheck;
     private readonly List<DohTransport> _doh = [];
@@ -57,7 +54,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         // The answer cache is SharedWork (docs/architecture.md#shared-work) on the instance's
         // lifetime, bounded (docs/architecture.md#bounded-memory).
-        _cache = new SharedWork<(string, QueryType), RawAnswer>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
+        _cache = new SharedWork<(string, ushort), RawAnswer>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
         _localCache = new SharedWork<(string, ushort), ValidatedResponse>(capacity: MaxCachedAnswers, lifetime: _lifetime.Token);
         _validationCheck = new SharedWork<string, ResolverInfo>(StringComparer.Ordinal, lifetime: _lifetime.Token);
         _servers = _options.Servers.Count > 0 ? [.. _options.Servers] : SystemResolvers();
@@ -89,28 +86,16 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         // One query's whole budget: attempts × timeout, as the options give it.
         _queryBudget = _options.Timeout * (Math.Max(0, _options.Retries) + 1);
         Budget = new DnsQueryBudget(_options.MaxQueriesInFlight);
-        if (_servers.Count > 0)
-        {
-            // DnsClient waits a whole attempt for a lost datagram: the attempts follow the wire
-            // transport's short, growing schedule instead (docs/dns.md#query-budget), one client each.
-            // Attempt k starts after the first k intervals of the schedule and listens until the
-            // query's budget ends, so a late answer to an earlier attempt still counts.
-            IReadOnlyList<TimeSpan> intervals = AttemptSchedule(_queryBudget);
-            _udpAttemptStarts = new TimeSpan[intervals.Count];
-            for (int k = 1; k < intervals.Count; k++)
-            {
-                _udpAttemptStarts[k] = _udpAttemptStarts[k - 1] + intervals[k - 1];
-            }
-
-            _udpAttempts = [.. _udpAttemptStarts.Select(start => new LookupClient(CreateClientOptions(tcpOnly: false, _queryBudget - start)))];
-            _tcpClient = new LookupClient(CreateClientOptions(tcpOnly: true, _options.Timeout));
-        }
+        // One transport per resolver: UDP re-sent on a short, growing schedule within the query's
+        // budget, TCP when the answer is truncated (docs/dns.md#query-budget).
+        TimeSpan wireBudget = _queryBudget;
+        _wire = [.. _servers.Select(s => new UdpTcpTransport(s, wireBudget, Counters))];
 
         if (_options.DnssecValidation != DnssecValidationMode.Resolver && (_servers.Count > 0 || _options.DohServers.Count > 0))
         {
             TimeSpan budget = _queryBudget;
             var transports = new List<IDnsWireTransport>();
-            transports.AddRange(_servers.Select(s => new UdpTcpTransport(s, budget, Counters)));
+            transports.AddRange(_wire);
             foreach (Uri url in _options.DohServers)
             {
                 var doh = new DohTransport(url, _options.DohTrust, budget);
@@ -129,52 +114,17 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>The queries in flight of this resolver (shared with the CD=1 re-asks and in-process validation).</summary>
     public DnsQueryBudget Budget { get; }
 
-    /// <summary>
-    /// The timeouts of the UDP attempts of one query over DnsClient: 200 ms, then doubling, as long as
-    /// they fit the budget; the last attempt takes what is left (at most <see cref="UdpTcpTransport.MaxSends"/> attempts).
-    /// </summary>
-    internal static IReadOnlyList<TimeSpan> AttemptSchedule(TimeSpan budget)
-    {
-        var schedule = new List<TimeSpan>();
-        TimeSpan next = UdpTcpTransport.FirstRetry;
-        TimeSpan used = TimeSpan.Zero;
-        while (schedule.Count < UdpTcpTransport.MaxSends - 1 && used + next <= budget)
-        {
-            schedule.Add(next);
-            used += next;
-            next *= 2;
-        }
-
-        TimeSpan rest = budget - used;
-        // What is left becomes one more attempt when it is worth one (half the next step), else
-        // it lengthens the last.
-        if (schedule.Count == 0 || rest >= next / 2)
-        {
-            schedule.Add(rest);
-        }
-        else
-        {
-            schedule[^1] += rest;
-        }
-
-        return schedule;
-    }
-
     public Task<DnsAnswer<MxRecordData>> QueryMxAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
             name,
-            QueryType.MX,
-            "MX",
-            r => r is MxRecord mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.Value)) : null,
+            DnsRecordType.MX,
             d => d is MxData mx ? new MxRecordData(mx.Preference, NormalizeExchange(mx.Exchange.ToString())) : null,
             cancellationToken);
 
     public Task<DnsAnswer<Dane.TlsaRecord>> QueryTlsaAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
             name,
-            QueryType.TLSA,
-            "TLSA",
-            r => r is TlsaRecord t ? new Dane.TlsaRecord((byte)t.CertificateUsage, (byte)t.Selector, (byte)t.MatchingType, [.. t.CertificateAssociationData]) : null,
+            DnsRecordType.TLSA,
             d => d is TlsaData t ? new Dane.TlsaRecord(t.Usage, t.Selector, t.MatchingType, [.. t.Association]) : null,
             cancellationToken);
 
@@ -182,16 +132,14 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     public Task<DnsAnswer<string>> QueryTxtAsync(string name, CancellationToken cancellationToken) =>
         QueryTypedAsync(
             name,
-            QueryType.TXT,
-            "TXT",
-            r => r is TxtRecord txt ? string.Concat(txt.Text) : null,
+            DnsRecordType.TXT,
             d => d is TxtData txt ? string.Concat(txt.Strings.Select(b => Encoding.UTF8.GetString(b))) : null,
             cancellationToken);
 
     public async Task<DnsAnswer<IPAddress>> QueryAddressesAsync(string host, CancellationToken cancellationToken)
     {
-        Task<DnsAnswer<IPAddress>> v4 = QueryTypedAsync(host, QueryType.A, "A", r => r is ARecord a ? a.Address : null, AddressOf, cancellationToken);
-        Task<DnsAnswer<IPAddress>> v6 = QueryTypedAsync(host, QueryType.AAAA, "AAAA", r => r is AaaaRecord a ? a.Address : null, AddressOf, cancellationToken);
+        Task<DnsAnswer<IPAddress>> v4 = QueryTypedAsync(host, DnsRecordType.A, AddressOf, cancellationToken);
+        Task<DnsAnswer<IPAddress>> v6 = QueryTypedAsync(host, DnsRecordType.AAAA, AddressOf, cancellationToken);
         await Task.WhenAll(v4, v6).ConfigureAwait(false);
         return CombineAddressAnswers(await v4.ConfigureAwait(false), await v6.ConfigureAwait(false));
     }
@@ -213,7 +161,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         if (ValidationCheckAsksResolvers && TryNormalizeQueryName(_options.KnownSignedName, out string? name, out _))
         {
             long tcpBefore = Counters.TcpFallbacks;
-            RawAnswer dnskey = await LookupAsync(name, QueryType.DNSKEY, cancellationToken).ConfigureAwait(false);
+            RawAnswer dnskey = await LookupAsync(name, DnsRecordType.DNSKEY, cancellationToken).ConfigureAwait(false);
             if (dnskey.Rcode != DnsRcode.None || Counters.TcpFallbacks == tcpBefore)
             {
                 return (dnskey.Rcode, dnskey.Failure);
@@ -373,45 +321,54 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             }
 
             // Never fall back to a public resolver: the trust model is the configured (ideally local) validator.
-            return [.. NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false).Select(n => new IPEndPoint(IPAddress.Parse(n.Address), n.Port))];
+            return InterfaceResolvers();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or NotSupportedException or FormatException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or NotSupportedException or FormatException or NetworkInformationException)
         {
             return [];
         }
     }
 
-    private static string Describe(string name, QueryType type) =>
-        string.Create(CultureInfo.InvariantCulture, $"{(name == "." ? "." : name)} {type}");
-
-    private static bool SameName(string? a, string b) => DomainName.EqualNames(NormalizeExchange(a), b);
-
-    private LookupClientOptions CreateClientOptions(bool tcpOnly, TimeSpan timeout) =>
-        new([.. _servers])
+    /// <summary>
+    /// The DNS servers of the interfaces that are up (Windows keeps them per interface), in interface
+    /// order, without duplicates and without the deprecated IPv6 site-local defaults (fec0::/10,
+    /// RFC 3879), which are placeholders rather than configured servers.
+    /// </summary>
+    internal static IReadOnlyList<IPEndPoint> InterfaceResolvers()
+    {
+        var servers = new List<IPEndPoint>();
+        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
         {
-            // Our own cache (per instance, with in-flight de-duplication) replaces DnsClient's.
-            UseCache = false,
-            Recursion = true,
-            RequestDnsSecRecords = true,
-            ExtendedDnsBufferSize = EdnsBufferSize,
-            Timeout = timeout,
-            Retries = 0,
-            ThrowDnsErrors = false,
+            if (nic.OperationalStatus != OperationalStatus.Up)
+            {
+                continue;
+            }
 
-            // One server per call: this class walks the list itself, so that NXDOMAIN or NODATA from
-            // one resolver is final and SERVFAIL can be told apart (bogus vs failed) per resolver.
-            ContinueOnDnsError = false,
-            ContinueOnEmptyResponse = false,
-            UseRandomNameServer = false,
+            foreach (IPAddress address in nic.GetIPProperties().DnsAddresses)
+            {
+                if (address.IsIPv6SiteLocal)
+                {
+                    continue;
+                }
 
-            // Truncation is handled here, so that each fallback to TCP is counted (RFC 7766 §5).
-            UseTcpFallback = false,
-            UseTcpOnly = tcpOnly,
-        };
+                var server = new IPEndPoint(address, 53);
+                if (!servers.Contains(server))
+                {
+                    servers.Add(server);
+                }
+            }
+        }
 
-    private async Task<DnsAnswer<T>> QueryTypedAsync<T>(string name, QueryType type, string typeName, Func<DnsResourceRecord, T?> map, Func<DnsRecordData, T?> wireMap, CancellationToken cancellationToken)
+        return servers;
+    }
+
+    private static string Describe(string name, ushort type) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(name == "." ? "." : name)} {DnsRecordType.Name(type)}");
+
+    private async Task<DnsAnswer<T>> QueryTypedAsync<T>(string name, ushort type, Func<DnsRecordData, T?> map, CancellationToken cancellationToken)
         where T : class
     {
+        string typeName = DnsRecordType.Name(type);
         cancellationToken.ThrowIfCancellationRequested();
         if (!TryNormalizeQueryName(name, out string? current, out string? nameError))
         {
@@ -420,7 +377,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         if (await UsesLocalValidationAsync(cancellationToken).ConfigureAwait(false))
         {
-            return await QueryLocalAsync(current, (ushort)type, typeName, wireMap, cancellationToken).ConfigureAwait(false);
+            return await QueryLocalAsync(current, type, typeName, map, cancellationToken).ConfigureAwait(false);
         }
 
         string queryName = current;
@@ -439,24 +396,25 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
             // Follow the CNAME links inside this answer (RFC 1034 §3.6.2, RFC 2181 §10.1).
             string owner = current;
+            DnsName ownerName = CheckingDisabledQuery.WireName(current); // it was asked, so it encodes
             while (true)
             {
                 List<T> records = [.. raw.Records
-                    .Where(r => r.RecordType == (ResourceRecordType)type && SameName(r.DomainName.Value, owner))
-                    .Select(map)
+                    .Where(r => r.Type == type && r.Owner.Equals(ownerName) && r.Data is not null)
+                    .Select(r => map(r.Data!))
                     .OfType<T>()];
                 if (records.Count > 0)
                 {
                     return await WithFirstLinkAsync(Result(status, DnsRcode.NoError, records, raw.Server, null)).ConfigureAwait(false);
                 }
 
-                CNameRecord? link = raw.Records.OfType<CNameRecord>().FirstOrDefault(c => SameName(c.DomainName.Value, owner));
+                DnsName? link = CnameTarget(raw.Records, ownerName);
                 if (link is null)
                 {
                     break;
                 }
 
-                string target = NormalizeExchange(link.CanonicalName.Value);
+                string target = NormalizeExchange(link.ToString());
                 if (!visited.Add(target))
                 {
                     return Result(DnsSecStatus.Failed, DnsRcode.Other, [], raw.Server, $"CNAME loop for {Describe(queryName, type)}: {queryName} → {string.Join(" → ", chain)} → {target}.");
@@ -469,6 +427,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
                 chain.Add(target);
                 owner = target;
+                ownerName = link;
             }
 
             if (raw.Rcode == DnsRcode.NxDomain || owner == current)
@@ -508,10 +467,10 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
             // RFC 7672 §2.2.2: an alias whose first link is secure still gets a TLSA lookup at the
             // original name, so learn the first link's status on its own (only when needed).
-            RawAnswer firstLink = await LookupAsync(queryName, QueryType.CNAME, cancellationToken).ConfigureAwait(false);
+            RawAnswer firstLink = await LookupAsync(queryName, DnsRecordType.CNAME, cancellationToken).ConfigureAwait(false);
             DnsSecStatus linkStatus = firstLink.Status;
-            bool linkPresent = firstLink.Records.OfType<CNameRecord>().Any(c =>
-                SameName(c.DomainName.Value, queryName) && NormalizeExchange(c.CanonicalName.Value) == answer.CnameChain[0]);
+            bool linkPresent = CnameTarget(firstLink.Records, CheckingDisabledQuery.WireName(queryName)) is { } linked &&
+                NormalizeExchange(linked.ToString()) == answer.CnameChain[0];
             if (linkStatus == DnsSecStatus.Secure && !linkPresent)
             {
                 // A secure answer that does not hold the link we followed proves nothing about it.
@@ -562,7 +521,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
 
         string? failure = response.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed or DnsSecStatus.Indeterminate
-            ? $"{response.ReasonText?.TrimEnd('.') ?? "Validation failed"} ({Describe(name, (QueryType)type)}, validated in-process through {_validator!.Server})."
+            ? $"{response.ReasonText?.TrimEnd('.') ?? "Validation failed"} ({Describe(name, type)}, validated in-process through {_validator!.Server})."
             : null;
         List<T> records = response.Status is DnsSecStatus.Bogus or DnsSecStatus.Failed
             ? []
@@ -607,7 +566,21 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return false;
     }
 
-    private Task<RawAnswer> LookupAsync(string name, QueryType type, CancellationToken cancellationToken)
+    /// <summary>The target of the CNAME record owned by <paramref name="owner"/>, if the records hold one.</summary>
+    private static DnsName? CnameTarget(IReadOnlyList<DnsRecord> records, DnsName owner)
+    {
+        foreach (DnsRecord record in records)
+        {
+            if (record.Type == DnsRecordType.CNAME && record.Data is NameData link && record.Owner.Equals(owner))
+            {
+                return link.Target;
+            }
+        }
+
+        return null;
+    }
+
+    private Task<RawAnswer> LookupAsync(string name, ushort type, CancellationToken cancellationToken)
     {
         if (!_options.UseCache)
         {
@@ -625,18 +598,19 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return shared;
     }
 
-    private async Task<RawAnswer> LookupOnWireAsync(string name, QueryType type, CancellationToken cancellationToken)
+    private async Task<RawAnswer> LookupOnWireAsync(string name, ushort type, CancellationToken cancellationToken)
     {
-        if (_udpAttempts.Length == 0 || _tcpClient is null)
+        if (_wire.Length == 0)
         {
             return RawAnswer.Fail(name, type, DnsRcode.None, null, $"{Describe(name, type)} was not looked up: no DNS resolver is configured.");
         }
 
         RawAnswer? firstFailure = null;
         int failures = 0;
-        foreach (IPEndPoint server in _servers)
+        for (int i = 0; i < _wire.Length; i++)
         {
-            RawAnswer answer = await QueryServerAsync(server, name, type, cancellationToken).ConfigureAwait(false);
+            IPEndPoint server = _servers[i];
+            RawAnswer answer = await QueryServerAsync(_wire[i], server, name, type, cancellationToken).ConfigureAwait(false);
             if (answer.Rcode == DnsRcode.ServFail)
             {
                 answer = await ClassifyServFailAsync(server, answer, cancellationToken).ConfigureAwait(false);
@@ -665,7 +639,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         using (await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false))
         {
             withCd = await CheckingDisabledQuery.QueryRcodeAsync(
-                server, servFail.Name, (ushort)servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
+                server, servFail.Name, servFail.Type, _options.Timeout, _options.Retries, EdnsBufferSize, Counters, cancellationToken).ConfigureAwait(false);
         }
 
         string what = Describe(servFail.Name, servFail.Type);
@@ -686,62 +660,55 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         };
     }
 
-    private async Task<RawAnswer> QueryServerAsync(IPEndPoint server, string name, QueryType type, CancellationToken cancellationToken)
+    private async Task<RawAnswer> QueryServerAsync(UdpTcpTransport transport, IPEndPoint server, string name, ushort type, CancellationToken cancellationToken)
     {
         string what = Describe(name, type);
-        NameServer[] target = [new NameServer(server)];
-        IDnsQueryResponse response;
+        byte[] query;
         try
         {
-            using DnsQueryBudget.Lease slot = await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            Counters.CountQuery(TypeName(type));
+            // RD, DO, EDNS buffer 1232; CD clear: the resolver's own validation is what is asked for.
+            query = DnsMessageWriter.BuildQuery(0, CheckingDisabledQuery.EncodeQuestion(name, type), EdnsBufferSize, checkingDisabled: false);
+        }
+        catch (ArgumentException ex)
+        {
+            return RawAnswer.Fail(name, type, DnsRcode.None, null, $"{what} was not looked up: {ex.Message}");
+        }
+
+        byte[] response;
+        using (await Budget.AcquireAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Counters.CountQuery(DnsRecordType.Name(type));
             try
             {
-                response = await QueryUdpAttemptsAsync(target, name, type, cancellationToken).ConfigureAwait(false);
+                response = await transport.ExchangeAsync(query, cancellationToken).ConfigureAwait(false);
             }
-            catch (DnsResponseException ex) when (IsTruncation(ex) && !cancellationToken.IsCancellationRequested)
+            catch (DnsTransportException ex) when (ex.NoAnswer && !ex.TruncatedOverUdp)
             {
-                Counters.CountTcpFallback();
-                Counters.CountQuery(TypeName(type));
-                response = await _tcpClient!.QueryServerAsync(target, name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+                string ignored = ex.DatagramsIgnored > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"; {ex.DatagramsIgnored} datagram(s) that did not answer the question (another message ID or question) were ignored")
+                    : string.Empty;
+                return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"No answer from {server} for {what} within {_queryBudget.TotalSeconds:0.#} s ({ex.DatagramsSent} datagram(s) sent{ignored})."));
+            }
+            catch (DnsTransportException ex)
+            {
+                return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"The query to {server} for {what} failed: {ex.Message}");
             }
         }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+
+        // The transport returns only a response that repeats our ID and question (RFC 5452 §4.2).
+        DnsMessage message;
+        try
         {
-            // DnsClient wraps cancellation into its own exception; callers expect the standard one.
-            throw new OperationCanceledException("The DNS query was cancelled.", ex, cancellationToken);
+            message = DnsMessage.Parse(response);
         }
-        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
-        {
-            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), string.Create(
-                CultureInfo.InvariantCulture,
-                $"No answer from {server} for {what} within {_queryBudget.TotalSeconds:0.#} s ({_udpAttempts.Length} attempt(s))."));
-        }
-        catch (DnsXidMismatchException)
-        {
-            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"{server} answered {what} with a message ID that does not match the query; the answer was discarded.");
-        }
-        catch (DnsResponseParseException ex)
+        catch (DnsWireFormatException ex)
         {
             return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"The answer from {server} for {what} is malformed and cannot be read: {ex.Message}");
         }
-        catch (Exception ex) when (ex is DnsResponseException or SocketException or IOException or ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException)
-        {
-            Exception cause = ex.InnerException ?? ex;
-            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"The query to {server} for {what} failed: {cause.Message}");
-        }
 
-        // An answer to another question is not an answer (RFC 5452 §4.2 checks the question too).
-        if (response.Questions.Count != 1 ||
-            response.Questions[0].QuestionType != type ||
-            response.Questions[0].QuestionClass != QueryClass.IN ||
-            !SameName(response.Questions[0].QueryName.Value, name))
-        {
-            string got = response.Questions.Count == 0 ? "no question" : $"{NormalizeExchange(response.Questions[0].QueryName.Value)} {response.Questions[0].QuestionType}";
-            return RawAnswer.Fail(name, type, DnsRcode.None, server.ToString(), $"{server} answered a different question ({got}) than {what}; the answer was discarded.");
-        }
-
-        DnsRcode rcode = CheckingDisabledQuery.MapRcode((int)response.Header.ResponseCode);
+        DnsRcode rcode = CheckingDisabledQuery.MapRcode(message.Rcode);
         switch (rcode)
         {
             case DnsRcode.NoError:
@@ -749,9 +716,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return new RawAnswer(
                     name,
                     type,
-                    response.Header.IsAuthenticData ? DnsSecStatus.Secure : DnsSecStatus.Insecure,
+                    message.AuthenticatedData ? DnsSecStatus.Secure : DnsSecStatus.Insecure,
                     rcode,
-                    response.Answers,
+                    message.Answers,
                     server.ToString(),
                     null);
             case DnsRcode.ServFail:
@@ -760,77 +727,6 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return RawAnswer.Fail(name, type, rcode, server.ToString(), $"{RcodeText(rcode)} from {server} for {what}.");
         }
     }
-
-    /// <summary>
-    /// The UDP attempts of one query, overlapping: a new attempt starts on the short growing schedule
-    /// while the earlier ones keep listening (each until the query's budget ends), and the first answer
-    /// wins; the others are cancelled. Only timeouts let the other attempts go on: any other outcome
-    /// of an attempt (an answer, truncation, a malformed or mismatched reply) is the query's outcome.
-    /// </summary>
-    private async Task<IDnsQueryResponse> QueryUdpAttemptsAsync(NameServer[] target, string name, QueryType type, CancellationToken cancellationToken)
-    {
-        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = new List<Task<IDnsQueryResponse>>(_udpAttempts.Length);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int next = 0;
-        Exception? lastTimeout = null;
-        try
-        {
-            while (true)
-            {
-                while (next < _udpAttempts.Length && clock.Elapsed >= _udpAttemptStarts[next])
-                {
-                    pending.Add(_udpAttempts[next++].QueryServerAsync(target, name, type, QueryClass.IN, attempts.Token));
-                }
-
-                if (pending.Count == 0)
-                {
-                    throw lastTimeout ?? new DnsResponseException(DnsResponseCode.ConnectionTimeout, "No attempt was made.");
-                }
-
-                Task wake = next < _udpAttempts.Length
-                    ? Task.Delay(Max(TimeSpan.Zero, _udpAttemptStarts[next] - clock.Elapsed), attempts.Token)
-                    : Task.Delay(System.Threading.Timeout.Infinite, attempts.Token);
-                Task done = await Task.WhenAny([.. pending, wake]).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                if (done == wake)
-                {
-                    continue;
-                }
-
-                var finished = (Task<IDnsQueryResponse>)done;
-                pending.Remove(finished);
-                try
-                {
-                    return await finished.ConfigureAwait(false);
-                }
-                catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout && !cancellationToken.IsCancellationRequested)
-                {
-                    lastTimeout = ex; // this attempt is over; the others (and those to come) go on
-                }
-            }
-        }
-        finally
-        {
-            await attempts.CancelAsync().ConfigureAwait(false);
-            foreach (Task<IDnsQueryResponse> loser in pending)
-            {
-                _ = loser.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-    }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    /// <summary>
-    /// With UseTcpFallback off, DnsClient 1.8.0 reports a truncated UDP answer (TC=1, or a short
-    /// datagram it could not parse) as this exception, code Unassigned, no inner exception.
-    /// </summary>
-    private static bool IsTruncation(DnsResponseException ex) =>
-        ex.Code == DnsResponseCode.Unassigned && ex.InnerException is null &&
-        ex.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
-
-    private static string TypeName(QueryType type) => type.ToString();
 
     private static string RcodeText(DnsRcode rcode) => rcode switch
     {
@@ -863,7 +759,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             return Publish(null, $"The DNSSEC check could not run: {error}");
         }
 
-        RawAnswer answer = await LookupAsync(name, QueryType.DNSKEY, cancellationToken).ConfigureAwait(false);
+        RawAnswer answer = await LookupAsync(name, DnsRecordType.DNSKEY, cancellationToken).ConfigureAwait(false);
         string servers = string.Join(", ", _servers.Select(s => s.ToString()));
         string zone = name == "." ? "the signed root" : $"the signed zone {name}";
         bool auto = _options.DnssecValidation == DnssecValidationMode.Auto && _validator is not null;
@@ -893,14 +789,14 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>One exchange with the resolvers for one name and type, before CNAME processing and typing.</summary>
     internal sealed record RawAnswer(
         string Name,
-        QueryType Type,
+        ushort Type,
         DnsSecStatus Status,
         DnsRcode Rcode,
-        IReadOnlyList<DnsResourceRecord> Records,
+        IReadOnlyList<DnsRecord> Records,
         string? Server,
         string? Failure)
     {
-        public static RawAnswer Fail(string name, QueryType type, DnsRcode rcode, string? server, string failure) =>
+        public static RawAnswer Fail(string name, ushort type, DnsRcode rcode, string? server, string failure) =>
             new(name, type, DnsSecStatus.Failed, rcode, [], server, failure);
     }
 }

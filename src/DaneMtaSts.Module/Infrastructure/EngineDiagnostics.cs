@@ -3,8 +3,8 @@ using DaneMtaSts.Engine.Connectors;
 namespace DaneMtaSts.Module.Infrastructure;
 
 /// <summary>
-/// Support information from the default load context: which versions of DnsClient, MailKit,
-/// MimeKit and BouncyCastle the engine uses (loaded privately, whatever else the session holds).
+/// Support information from the default load context: which versions of MailKit, MimeKit
+/// and BouncyCastle the engine uses (loaded privately, whatever else the session holds).
 /// </summary>
 public static class EngineDiagnostics
 {

@@ -7,7 +7,7 @@ namespace DaneMtaSts.Engine.Tests.Support;
 
 /// <summary>
 /// An <see cref="IDnsResolver"/> that answers from a table of recorded answers (real
-/// <see cref="DnsAnswer{T}"/> values, as the DnsClient-backed resolver would return them). Names not
+/// <see cref="DnsAnswer{T}"/> values, as DnsResolver would return them). Names not
 /// in the table get an insecure NXDOMAIN. Every question is logged so tests can see who asked what.
 /// </summary>
 public sealed class RecordedDnsResolver : IDnsResolver

@@ -35,4 +35,16 @@ public sealed class DnsTransportException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when the server was reached on no path: nothing that answers the query came back in time.</summary>
+    public bool NoAnswer { get; init; }
+
+    /// <summary>True when the UDP answer was truncated (TC=1) and the retry over TCP brought none in time.</summary>
+    public bool TruncatedOverUdp { get; init; }
+
+    /// <summary>The UDP datagrams sent for the query (re-sends included), where the transport sends datagrams.</summary>
+    public int DatagramsSent { get; init; }
+
+    /// <summary>Datagrams received that did not answer the query (another ID or question), and were ignored.</summary>
+    public int DatagramsIgnored { get; init; }
 }

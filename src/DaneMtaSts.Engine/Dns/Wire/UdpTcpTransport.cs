@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -55,12 +56,16 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         ushort callerId = WireQuestion.Id(query.Span);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(Timeout);
+        var tally = new UdpTally();
         try
         {
-            byte[] response = await ExchangeUdpAsync(query, question, budget.Token).ConfigureAwait(false);
+            byte[] response = await ExchangeUdpAsync(query, question, tally, budget.Token).ConfigureAwait(false);
             if (WireQuestion.IsTruncated(response))
             {
+                // The retry over TCP is a second query to the server (it sees and counts it as one).
+                tally.Truncated = true;
                 _counters?.CountTcpFallback();
+                _counters?.CountQuery(DnsRecordType.Name(BinaryPrimitives.ReadUInt16BigEndian(question.Span[^4..])));
                 response = await ExchangeTcpAsync(query, question, budget.Token).ConfigureAwait(false);
             }
 
@@ -69,9 +74,29 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            if (tally.Truncated)
+            {
+                throw new DnsTransportException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The answer from {Server} did not fit a datagram (TC=1), and no answer came over TCP within {Timeout.TotalSeconds:0.#} s."))
+                {
+                    NoAnswer = true,
+                    TruncatedOverUdp = true,
+                    DatagramsSent = tally.Sent,
+                };
+            }
+
+            string ignored = tally.Ignored > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"; {tally.Ignored} datagram(s) that did not answer the query (another ID or question) were ignored")
+                : string.Empty;
             throw new DnsTransportException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"No answer from {Server} within {Timeout.TotalSeconds:0.#} s."));
+                $"No answer from {Server} within {Timeout.TotalSeconds:0.#} s ({tally.Sent} datagram(s) sent{ignored})."))
+            {
+                NoAnswer = true,
+                DatagramsSent = tally.Sent,
+                DatagramsIgnored = tally.Ignored,
+            };
         }
         catch (SocketException ex)
         {
@@ -83,54 +108,79 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         }
     }
 
-    private async Task<byte[]> ExchangeUdpAsync(ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> question, CancellationToken cancellationToken)
+    private async Task<byte[]> ExchangeUdpAsync(ReadOnlyMemory<byte> query, ReadOnlyMemory<byte> question, UdpTally tally, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(_server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        await socket.ConnectAsync(_server, cancellationToken).ConfigureAwait(false);
+        var socket = new Socket(_server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var sentIds = new List<ushort>(MaxSends);
-        byte[] buffer = new byte[MaxMessageBytes];
-        TimeSpan wait = FirstRetry;
+
+        // A datagram may be as large as a DNS message; the buffer is pooled (one per query would be
+        // 64 KiB of garbage each) and goes back only once no receive can write into it any more.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxMessageBytes);
         Task<int>? receive = null;
-        for (int send = 0; ; send++)
+        try
         {
-            if (send < MaxSends)
+            await socket.ConnectAsync(_server, cancellationToken).ConfigureAwait(false);
+            TimeSpan wait = FirstRetry;
+            for (int send = 0; ; send++)
             {
-                ushort id = NewId(sentIds);
-                sentIds.Add(id);
-                await socket.SendAsync(WireQuestion.WithId(query.Span, id), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Wait for an answer until the next send is due (or the budget ends, after the last send).
-            using var untilNextSend = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (send + 1 < MaxSends)
-            {
-                untilNextSend.CancelAfter(wait);
-            }
-
-            wait *= 2;
-            while (true)
-            {
-                receive ??= socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).AsTask();
-                Task finished = await Task.WhenAny(receive, Task.Delay(System.Threading.Timeout.Infinite, untilNextSend.Token)).ConfigureAwait(false);
-                if (finished != receive)
+                if (send < MaxSends)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    break; // time for the next send; the pending receive carries on
+                    ushort id = NewId(sentIds);
+                    sentIds.Add(id);
+                    await socket.SendAsync(WireQuestion.WithId(query.Span, id), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    tally.Sent++;
                 }
 
-                int length = await receive.ConfigureAwait(false);
-                receive = null;
-                ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
-                foreach (ushort id in sentIds)
+                // Wait for an answer until the next send is due (or the budget ends, after the last send).
+                using var untilNextSend = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (send + 1 < MaxSends)
                 {
-                    if (WireQuestion.Answers(datagram, id, question.Span))
+                    untilNextSend.CancelAfter(wait);
+                }
+
+                wait *= 2;
+                while (true)
+                {
+                    receive ??= socket.ReceiveAsync(buffer.AsMemory(0, MaxMessageBytes), SocketFlags.None, cancellationToken).AsTask();
+                    Task finished = await Task.WhenAny(receive, Task.Delay(System.Threading.Timeout.Infinite, untilNextSend.Token)).ConfigureAwait(false);
+                    if (finished != receive)
                     {
-                        return datagram.ToArray();
+                        cancellationToken.ThrowIfCancellationRequested();
+                        break; // time for the next send; the pending receive carries on
                     }
-                }
 
-                // Not an answer to this question: ignore it and keep listening.
+                    int length = await receive.ConfigureAwait(false);
+                    receive = null;
+                    ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
+                    foreach (ushort id in sentIds)
+                    {
+                        if (WireQuestion.Answers(datagram, id, question.Span))
+                        {
+                            return datagram.ToArray();
+                        }
+                    }
+
+                    // Not an answer to this question: ignore it and keep listening (RFC 5452 §9.1).
+                    tally.Ignored++;
+                }
             }
+        }
+        finally
+        {
+            socket.Dispose();
+            if (receive is not null)
+            {
+                try
+                {
+                    await receive.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // The socket was closed under it: nothing more will be written to the buffer.
+                }
+            }
+
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -157,6 +207,16 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         }
 
         return response;
+    }
+
+    /// <summary>What one query's UDP exchange did, for the message when no answer came.</summary>
+    private sealed class UdpTally
+    {
+        public int Sent { get; set; }
+
+        public int Ignored { get; set; }
+
+        public bool Truncated { get; set; }
     }
 
     /// <summary>A random ID (RFC 5452 §4.3), distinct from the ones already in flight for this query.</summary>
