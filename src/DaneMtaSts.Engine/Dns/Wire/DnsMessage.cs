@@ -262,6 +262,11 @@ internal sealed class DnsWireReader(byte[] message)
 
     private readonly byte[] _message = message;
 
+    // Names already read, by the offset they start at, with the pointers their reading followed: a
+    // compression pointer to one of these offsets gives the same name again (names are immutable),
+    // which saves reading and allocating the owner names that every record repeats.
+    private readonly Dictionary<int, (DnsName Name, int Pointers)> _namesAt = [];
+
     public DnsMessage ReadMessage()
     {
         if (_message.Length < DnsMessage.HeaderLength)
@@ -334,6 +339,17 @@ internal sealed class DnsWireReader(byte[] message)
     /// </summary>
     public DnsName ReadName(ref int at)
     {
+        int start = at;
+        if (start + 1 < _message.Length && (_message[start] & 0xC0) == 0xC0)
+        {
+            int pointed = ((_message[start] & 0x3F) << 8) | _message[start + 1];
+            if (pointed < start && _namesAt.TryGetValue(pointed, out (DnsName Name, int Pointers) known) && known.Pointers + 1 <= MaxPointersPerName)
+            {
+                at = start + 2;
+                return known.Name;
+            }
+        }
+
         var labels = new List<byte[]>();
         int length = 1;
         int position = at;
@@ -396,7 +412,12 @@ internal sealed class DnsWireReader(byte[] message)
         }
 
         at = resumeAt >= 0 ? resumeAt : position;
-        return DnsName.FromLabels(labels);
+
+        // The loop above checked every label (1–63 octets: the two type bits are 00 and 0 ends the
+        // name) and the name's length.
+        DnsName read = DnsName.FromCheckedLabels([.. labels]);
+        _namesAt[start] = (read, pointers);
+        return read;
     }
 
     private ushort ReadUInt16(ref int at)
@@ -475,8 +496,8 @@ internal sealed class DnsWireReader(byte[] message)
                         }
 
                         int count = 1 + _message[at];
-                        plain.AddRange(_message.AsSpan(at, count).ToArray());
-                        lower.AddRange(_message.AsSpan(at, count).ToArray());
+                        plain.AddRange(_message.AsSpan(at, count));
+                        lower.AddRange(_message.AsSpan(at, count));
                         at += count;
                         break;
                     default:
@@ -486,8 +507,8 @@ internal sealed class DnsWireReader(byte[] message)
                             throw new DnsWireFormatException($"{DnsRecordType.Name(type)} RDATA is shorter than its fixed fields.");
                         }
 
-                        plain.AddRange(_message.AsSpan(at, fixedLength).ToArray());
-                        lower.AddRange(_message.AsSpan(at, fixedLength).ToArray());
+                        plain.AddRange(_message.AsSpan(at, fixedLength));
+                        lower.AddRange(_message.AsSpan(at, fixedLength));
                         at += fixedLength;
                         break;
                 }
@@ -502,16 +523,21 @@ internal sealed class DnsWireReader(byte[] message)
                     throw new DnsWireFormatException($"{DnsRecordType.Name(type)} RDATA has octets after its last field.");
                 }
 
-                plain.AddRange(_message.AsSpan(at, end - at).ToArray());
-                lower.AddRange(_message.AsSpan(at, end - at).ToArray());
+                plain.AddRange(_message.AsSpan(at, end - at));
+                lower.AddRange(_message.AsSpan(at, end - at));
             }
 
-            uncompressed = [.. plain];
-            canonical = [.. lower];
-            if (uncompressed.Length > ushort.MaxValue)
+            if (plain.Count > ushort.MaxValue)
             {
                 throw new DnsWireFormatException("Decompressed RDATA would exceed 65535 octets.");
             }
+
+            // Most RDATA has no compression pointer and no upper case: then the three forms are the
+            // same octets and share one array (they are never written to).
+            ReadOnlySpan<byte> plainOctets = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plain);
+            ReadOnlySpan<byte> lowerOctets = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(lower);
+            uncompressed = plainOctets.SequenceEqual(rdata) ? rdata : plainOctets.ToArray();
+            canonical = lowerOctets.SequenceEqual(uncompressed) ? uncompressed : lowerOctets.ToArray();
         }
 
         DnsRecordData? data = DnsRecordDataReader.Read(type, @class, ttl, uncompressed);
