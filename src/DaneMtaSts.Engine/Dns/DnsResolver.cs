@@ -682,6 +682,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             {
                 response = await transport.ExchangeAsync(query, cancellationToken).ConfigureAwait(false);
             }
+            catch (DnsTransportException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                // A socket fault while the caller gave up: callers expect the standard exception.
+                throw new OperationCanceledException("The DNS query was cancelled.", ex, cancellationToken);
+            }
             catch (DnsTransportException ex) when (ex.NoAnswer && !ex.TruncatedOverUdp)
             {
                 string ignored = ex.DatagramsIgnored > 0

@@ -12,8 +12,8 @@ namespace DaneMtaSts.Engine.Dns.Wire;
 /// answer is truncated (TC=1, which is also how a resolver says the answer exceeds our EDNS buffer).
 /// <para>
 /// One query costs at most <see cref="Timeout"/> in all. Within it the datagram is re-sent on a short,
-/// growing schedule (200 ms, then 400, 800, … ms after the previous send), each time with a fresh random
-/// ID (RFC 5452 §4.3); any of those IDs with our question is accepted, so a late answer to an earlier
+/// growing schedule (200 ms, then 400, 800, … ms after the previous send, while at least half of the
+/// next wait is left in the budget), each time with a fresh random ID (RFC 5452 §4.3); any of those IDs with our question is accepted, so a late answer to an earlier
 /// send still counts. Datagrams that do not answer our question (stray, spoofed, duplicates of another
 /// query) are ignored and the wait goes on. A TCP fallback uses what is left of the same budget.
 /// </para>
@@ -121,9 +121,14 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         {
             await socket.ConnectAsync(_server, cancellationToken).ConfigureAwait(false);
             TimeSpan wait = FirstRetry;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            bool sending = true;
             for (int send = 0; ; send++)
             {
-                if (send < MaxSends)
+                // A re-send is worth it only while at least half of the wait that would follow it is
+                // left in the budget; otherwise the last datagram just listens longer.
+                sending = sending && send < MaxSends && (send == 0 || Timeout - clock.Elapsed >= wait / 2);
+                if (sending)
                 {
                     ushort id = NewId(sentIds);
                     sentIds.Add(id);
@@ -133,7 +138,7 @@ public sealed class UdpTcpTransport : IDnsWireTransport
 
                 // Wait for an answer until the next send is due (or the budget ends, after the last send).
                 using var untilNextSend = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                if (send + 1 < MaxSends)
+                if (sending && send + 1 < MaxSends)
                 {
                     untilNextSend.CancelAfter(wait);
                 }
