@@ -28,6 +28,13 @@ public sealed record PkixResult
     public required string Detail { get; init; }
 }
 
+/// <summary>
+/// What path building found for a served chain, before any name is checked: the chain status flags
+/// (revocation flags removed, as revocation is never checked) and, for the first element that failed,
+/// which certificate and why. Shared by every host that serves the same chain at the same instant.
+/// </summary>
+public sealed record PkixChainStatus(X509ChainStatusFlags Flags, string? ElementDetail);
+
 /// <summary>Trust settings for PKIX checks: the system roots plus extra ones (private PKIs, the lab).</summary>
 public sealed partial record PkixTrust
 {

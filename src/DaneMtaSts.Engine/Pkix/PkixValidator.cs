@@ -28,15 +28,25 @@ public static class PkixValidator
     {
         ArgumentNullException.ThrowIfNull(servedChain);
         ArgumentNullException.ThrowIfNull(trust);
+        return servedChain.Count == 0
+            ? NoCertificate
+            : Validate(servedChain, referenceHostName, trust, asOf, BuildChainStatus(servedChain, trust, asOf));
+    }
+
+    /// <summary>
+    /// The chain half of <see cref="Validate(IReadOnlyList{X509Certificate2}, string, PkixTrust, DateTimeOffset)"/>:
+    /// whether the served chain leads to a trust anchor and is valid for TLS server authentication at
+    /// <paramref name="asOf"/>. It reads no reference name, so every host that serves the same chain
+    /// shares it (docs/architecture.md#chain-judgement).
+    /// </summary>
+    public static PkixChainStatus BuildChainStatus(IReadOnlyList<X509Certificate2> servedChain, PkixTrust trust, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(servedChain);
+        ArgumentNullException.ThrowIfNull(trust);
         if (servedChain.Count == 0)
         {
-            return new PkixResult { Valid = false, Failure = PkixFailure.NoCertificate, Detail = "The server presented no certificate." };
+            return new PkixChainStatus(X509ChainStatusFlags.PartialChain, null);
         }
-
-        // Compare A-labels with A-labels; a reference name that does not normalise is compared as given (and will not match).
-        string reference = DomainName.TryNormalize(referenceHostName, out string? normalized, out _) ? normalized : referenceHostName;
-        X509Certificate2 leaf = servedChain[0];
-        bool nameMatches = CertificateNames.Matches(leaf, reference);
 
         X509ChainStatusFlags status;
         string? elementDetail = null;
@@ -57,7 +67,30 @@ public static class PkixValidator
                 : BuildChain(servedChain, trust.ExtraRoots, asOf, out elementDetail);
         }
 
-        status &= ~IgnoredFlags;
+        return new PkixChainStatus(status & ~IgnoredFlags, elementDetail);
+    }
+
+    /// <summary>
+    /// <see cref="Validate(IReadOnlyList{X509Certificate2}, string, PkixTrust, DateTimeOffset)"/> with the
+    /// chain's status already built (<see cref="BuildChainStatus"/>, for the same chain, trust and
+    /// instant): only the name check is made here.
+    /// </summary>
+    public static PkixResult Validate(IReadOnlyList<X509Certificate2> servedChain, string referenceHostName, PkixTrust trust, DateTimeOffset asOf, PkixChainStatus chainStatus)
+    {
+        ArgumentNullException.ThrowIfNull(servedChain);
+        ArgumentNullException.ThrowIfNull(trust);
+        ArgumentNullException.ThrowIfNull(chainStatus);
+        if (servedChain.Count == 0)
+        {
+            return NoCertificate;
+        }
+
+        // Compare A-labels with A-labels; a reference name that does not normalise is compared as given (and will not match).
+        string reference = DomainName.TryNormalize(referenceHostName, out string? normalized, out _) ? normalized : referenceHostName;
+        X509Certificate2 leaf = servedChain[0];
+        bool nameMatches = CertificateNames.Matches(leaf, reference);
+        X509ChainStatusFlags status = chainStatus.Flags;
+        string? elementDetail = chainStatus.ElementDetail;
         string subject = leaf.Subject;
         if ((status & UntrustedFlags) != 0)
         {
@@ -95,6 +128,8 @@ public static class PkixValidator
 
         return new PkixResult { Valid = true, Failure = PkixFailure.None, NameMatches = true, Detail = $"The certificate of '{reference}' is valid, trusted and names the host." };
     }
+
+    private static readonly PkixResult NoCertificate = new() { Valid = false, Failure = PkixFailure.NoCertificate, Detail = "The server presented no certificate." };
 
     private static PkixResult Fail(PkixFailure failure, bool nameMatches, string detail) =>
         new() { Valid = false, Failure = failure, NameMatches = nameMatches, Detail = detail };

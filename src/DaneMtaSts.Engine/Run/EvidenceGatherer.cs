@@ -67,6 +67,7 @@ public sealed class EvidenceGatherer
     // Each served chain is judged once per reference name (PKIX) and per TLSA RRset (DANE), however
     // many domains share the probe (docs/architecture.md#chain-judgement).
     private readonly SharedWork<string, PkixResult> _pkix = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
+    private readonly SharedWork<string, PkixChainStatus> _pkixChains = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
     private readonly SharedWork<string, DaneResult> _dane = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
 
     // What every judgement of a served chain reads of it (its certificates' hashes, the summaries on
@@ -74,6 +75,7 @@ public sealed class EvidenceGatherer
     // the probe; it lives as long as the probe's result (docs/architecture.md#chain-judgement).
     private readonly ConditionalWeakTable<IReadOnlyList<X509Certificate2>, ServedChainFacts> _servedChains = new();
     private long _pkixValidations;
+    private long _pkixChainBuilds;
     private long _daneEvaluations;
 
     /// <summary>How many hosts' lookups (and domains' MTA-STS evidence) one call keeps (docs/architecture.md#bounded-memory).</summary>
@@ -93,6 +95,9 @@ public sealed class EvidenceGatherer
 
     /// <summary>PKIX validations computed so far (each served chain once per reference name and purpose).</summary>
     public long PkixValidations => Interlocked.Read(ref _pkixValidations);
+
+    /// <summary>PKIX path builds made (one per served chain and instant, whatever the names checked against it): for tests and the benchmark.</summary>
+    public long PkixChainBuilds => Interlocked.Read(ref _pkixChainBuilds);
 
     /// <summary>DANE evaluations computed so far (each served chain once per TLSA RRset, and per reference-name set where DANE-TA needs names).</summary>
     public long DaneEvaluations => Interlocked.Read(ref _daneEvaluations);
@@ -363,10 +368,16 @@ public sealed class EvidenceGatherer
                 }, cancellationToken);
             }
 
-            pkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "host", host), (_, _) => Task.FromResult(ValidatePkix(chain, host, asOf)), cancellationToken);
+            // The path is built once per served chain; each reference name is then only a name check.
+            PkixChainStatus chainStatus = await _pkixChains.GetAsync(served, (_, _) =>
+            {
+                Interlocked.Increment(ref _pkixChainBuilds);
+                return Task.FromResult(PkixValidator.BuildChainStatus(chain, _options.Trust, asOf));
+            }, cancellationToken);
+            pkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "host", host), (_, _) => Task.FromResult(ValidatePkix(chain, host, asOf, chainStatus)), cancellationToken);
             if (_options.TlsDomain is { } tlsDomain)
             {
-                tlsDomainPkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "tlsdomain", tlsDomain), (_, _) => Task.FromResult(ValidateTlsDomain(chain, tlsDomain, asOf)), cancellationToken);
+                tlsDomainPkix = await _pkix.GetAsync(ChainJudgement.PkixKey(served, "tlsdomain", tlsDomain), (_, _) => Task.FromResult(ValidateTlsDomain(chain, tlsDomain, asOf, chainStatus)), cancellationToken);
             }
         }
 
@@ -398,9 +409,9 @@ public sealed class EvidenceGatherer
     /// "*.contoso.com" accepts a certificate for any one host directly under contoso.com (or the
     /// same wildcard), as Exchange Online does.
     /// </summary>
-    private PkixResult ValidateTlsDomain(IReadOnlyList<X509Certificate2> chain, string tlsDomain, DateTimeOffset asOf)
+    private PkixResult ValidateTlsDomain(IReadOnlyList<X509Certificate2> chain, string tlsDomain, DateTimeOffset asOf, PkixChainStatus chainStatus)
     {
-        PkixResult result = ValidatePkix(chain, tlsDomain, asOf);
+        PkixResult result = ValidatePkix(chain, tlsDomain, asOf, chainStatus);
         if (result.Valid || result.Failure != PkixFailure.NameMismatch || !tlsDomain.StartsWith("*.", StringComparison.Ordinal) || chain.Count == 0)
         {
             return result;
@@ -413,10 +424,10 @@ public sealed class EvidenceGatherer
             : result with { Valid = true, Failure = PkixFailure.None, NameMatches = true, Detail = $"The chain is trusted and the certificate name {hit} is covered by TlsDomain {tlsDomain}." };
     }
 
-    private PkixResult ValidatePkix(IReadOnlyList<X509Certificate2> chain, string referenceName, DateTimeOffset asOf)
+    private PkixResult ValidatePkix(IReadOnlyList<X509Certificate2> chain, string referenceName, DateTimeOffset asOf, PkixChainStatus chainStatus)
     {
         Interlocked.Increment(ref _pkixValidations);
-        return PkixValidator.Validate(chain, referenceName, _options.Trust, asOf);
+        return PkixValidator.Validate(chain, referenceName, _options.Trust, asOf, chainStatus);
     }
 
     private static MxEvidence MapMx(MxResolution mx) => new()

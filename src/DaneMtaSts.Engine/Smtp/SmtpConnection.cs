@@ -404,8 +404,11 @@ internal sealed class SmtpConnection : IAsyncDisposable
             // The chain SslStream builds before our callback must not reach the network (AIA fetches of
             // missing intermediates, OCSP/CRL): a fetched intermediate would hide that the server
             // failed to send it, and nothing may leave the machine that the probe did not ask for.
+            // Its result is discarded (the callback accepts), so it is built against an empty custom
+            // trust store: the system's root store is not copied into a new store for every
+            // handshake (docs/architecture.md#chain-judgement).
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = new X509ChainPolicy { RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true },
+            CertificateChainPolicy = DiscardedChainPolicy(),
 
             // Whatever the platform allows: a probe must see what the server negotiates.
             EnabledSslProtocols = SslProtocols.None,
@@ -647,6 +650,14 @@ internal sealed class SmtpConnection : IAsyncDisposable
     }
 
     /// <summary>Captures the certificates the TLS stack saw, and accepts them.</summary>
+    // A fresh policy per handshake: SslStream adds the served certificates to the policy's extra store.
+    private static X509ChainPolicy DiscardedChainPolicy() => new()
+    {
+        RevocationMode = X509RevocationMode.NoCheck,
+        DisableCertificateDownloads = true,
+        TrustMode = X509ChainTrustMode.CustomRootTrust,
+    };
+
     private sealed class ServedChainCapture
     {
         public IReadOnlyList<X509Certificate2> Chain { get; private set; } = [];

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using DaneMtaSts.Engine.Pkix;
 using DaneMtaSts.Engine.Policy;
 using DaneMtaSts.Engine.Run;
 using DaneMtaSts.Engine.Tests.Policy;
@@ -44,6 +45,7 @@ public sealed class ChainJudgementTests : IAsyncDisposable
         Assert.All(all, e => Assert.True(Assert.Single(Assert.Single(e.Hosts).Addresses).Pkix!.Valid));
         Assert.Equal(Hosts, session.SmtpCounters.HandshakesCompleted);
         Assert.Equal(Hosts, session.Gatherer.PkixValidations);
+        Assert.Equal(Hosts, session.Gatherer.PkixChainBuilds);
         Assert.Equal(Hosts, session.Gatherer.DaneEvaluations);
 
         // The certificate summaries on the evidence are made once per served chain too: the ten
@@ -79,5 +81,38 @@ public sealed class ChainJudgementTests : IAsyncDisposable
         Assert.Equal(1, session.SmtpCounters.HandshakesCompleted);
         Assert.Equal(2, session.Gatherer.DaneEvaluations);
         Assert.Equal(1, session.Gatherer.PkixValidations); // PKIX checks the host name, the same for both
+        Assert.Equal(1, session.Gatherer.PkixChainBuilds);
+    }
+
+    [Fact]
+    public async Task Hosts_that_serve_one_certificate_share_its_path_build_and_keep_their_own_name_checks()
+    {
+        // A provider's MX hosts commonly serve one wildcard certificate. The path is built once; the
+        // name is checked per host, so the host the wildcard does not cover fails on its name alone.
+        X509Certificate2 leaf = GathererLab.Leaf("*.pool.test");
+        string[] covered = ["a.pool.test", "b.pool.test", "c.pool.test"];
+        const string Uncovered = "mx.elsewhere.test";
+        foreach (string host in covered.Append(Uncovered))
+        {
+            _lab.Host(host, GathererLab.GoodSmtp(leaf));
+            _lab.Mx("to-" + host, true, (10, host));
+        }
+
+        _lab.Timeout = TimeSpan.FromSeconds(30);
+        using DryRunSession session = _lab.Session(options: _lab.Options with { AsOf = DateTimeOffset.UtcNow });
+        DomainEvidence[] all = await Task.WhenAll(covered.Append(Uncovered).Select(h => session.Gatherer.GatherMxAsync("to-" + h, CancellationToken.None))).WaitAsync(HangGuard.Limit);
+
+        Assert.Equal(4, session.SmtpCounters.HandshakesCompleted);
+        Assert.Equal(4, session.Gatherer.PkixValidations);
+        Assert.Equal(1, session.Gatherer.PkixChainBuilds);
+        for (int i = 0; i < covered.Length; i++)
+        {
+            Assert.True(all[i].Hosts[0].Addresses[0].Pkix!.Valid, all[i].Hosts[0].Addresses[0].Pkix!.Detail);
+        }
+
+        var other = all[^1].Hosts[0].Addresses[0].Pkix!;
+        Assert.False(other.Valid);
+        Assert.Equal(PkixFailure.NameMismatch, other.Failure);
+        Assert.Contains(Uncovered, other.Detail, StringComparison.Ordinal);
     }
 }
