@@ -54,6 +54,64 @@ public sealed class WireTransportTests
         Assert.Equal([false, true], server.Queries.Select(q => q.OverTcp));
     }
 
+    [Theory]
+    [InlineData(UdpTcpTransport.MaxDatagramBytes, false)]     // the largest datagram read as it is
+    [InlineData(UdpTcpTransport.MaxDatagramBytes + 1, true)]  // one byte more: truncated, asked over TCP
+    [InlineData(20000, true)]
+    public async Task An_answering_datagram_larger_than_the_transport_reads_is_asked_again_over_tcp(int size, bool overTcp)
+    {
+        using var fake = new RawUdpServer();
+        var tcp = new TcpListener(IPAddress.Loopback, fake.EndPoint.Port);
+        tcp.Start();
+        try
+        {
+            var counters = new DnsCounters();
+            byte[] query = Query(1, "big.example", DnsType.Txt);
+            Task<byte[]> exchange = new UdpTcpTransport(fake.EndPoint, Budget, counters).ExchangeAsync(query, CancellationToken.None);
+
+            // Over UDP an NXDOMAIN padded to the size under test (trailing octets after the message).
+            (byte[] sent, IPEndPoint client) = await fake.ReceiveAsync();
+            ushort id = BinaryPrimitives.ReadUInt16BigEndian(sent);
+            byte[] padded = new byte[size];
+            Response(sent, id, rcode: 3).CopyTo(padded, 0);
+            await fake.SendAsync(padded, client);
+
+            // Over TCP (if asked) a NOERROR, so the test sees which answer the transport returned.
+            Task<int> tcpQueries = Task.Run(async () =>
+            {
+                if (!overTcp)
+                {
+                    return 0;
+                }
+
+                using TcpClient accepted = await tcp.AcceptTcpClientAsync().WaitAsync(Budget);
+                NetworkStream stream = accepted.GetStream();
+                byte[] prefix = new byte[2];
+                await stream.ReadExactlyAsync(prefix).AsTask().WaitAsync(Budget);
+                byte[] framed = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+                await stream.ReadExactlyAsync(framed).AsTask().WaitAsync(Budget);
+                byte[] answer = Response(framed, BinaryPrimitives.ReadUInt16BigEndian(framed), rcode: 0);
+                byte[] length = new byte[2];
+                BinaryPrimitives.WriteUInt16BigEndian(length, (ushort)answer.Length);
+                await stream.WriteAsync(length);
+                await stream.WriteAsync(answer);
+                return 1;
+            });
+
+            byte[] response = await exchange.WaitAsync(Budget);
+
+            Assert.Equal(overTcp ? 1 : 0, await tcpQueries.WaitAsync(Budget));
+            Assert.Equal(overTcp ? 1 : 0, counters.TcpFallbacks);
+            Assert.Equal(overTcp ? 0 : 3, response[3] & 0x0F);
+            Assert.Equal(overTcp ? query.Length : size, response.Length);
+            Assert.False(WireQuestion.IsTruncated(response));
+        }
+        finally
+        {
+            tcp.Stop();
+        }
+    }
+
     [Fact]
     public async Task Stray_and_mismatched_datagrams_are_ignored_until_the_real_answer()
     {

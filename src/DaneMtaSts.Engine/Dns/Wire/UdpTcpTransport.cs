@@ -9,7 +9,8 @@ namespace DaneMtaSts.Engine.Dns.Wire;
 
 /// <summary>
 /// Classic DNS to one resolver: UDP (RFC 1035 §4.2.1) with a fallback to TCP (RFC 7766 §5) when the
-/// answer is truncated (TC=1, which is also how a resolver says the answer exceeds our EDNS buffer).
+/// answer is truncated (TC=1, which is also how a resolver says the answer exceeds our EDNS buffer;
+/// an answering datagram over <see cref="MaxDatagramBytes"/> counts as truncated too).
 /// <para>
 /// One query costs at most <see cref="Timeout"/> in all. Within it the datagram is re-sent on a short,
 /// growing schedule (200 ms, then 400, 800, … ms after the previous send, while at least half of the
@@ -28,6 +29,14 @@ public sealed class UdpTcpTransport : IDnsWireTransport
 
     /// <summary>The largest DNS message (a TCP length prefix is 16 bits).</summary>
     public const int MaxMessageBytes = ushort.MaxValue;
+
+    /// <summary>
+    /// The largest datagram read as an answer. The engine's queries offer an EDNS buffer of 1232
+    /// bytes (<see cref="DnsMessageWriter.DefaultEdnsBufferSize"/>), and a responder must not send more
+    /// than it was offered (RFC 6891 §6.2.5): a larger datagram that answers the question is handled
+    /// as truncated (TC=1) and asked again over TCP, never read in part.
+    /// </summary>
+    public const int MaxDatagramBytes = 8191;
 
     private readonly IPEndPoint _server;
     private readonly DnsCounters? _counters;
@@ -113,9 +122,10 @@ public sealed class UdpTcpTransport : IDnsWireTransport
         var socket = new Socket(_server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var sentIds = new List<ushort>(MaxSends);
 
-        // A datagram may be as large as a DNS message; the buffer is pooled (one per query would be
-        // 64 KiB of garbage each) and goes back only once no receive can write into it any more.
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxMessageBytes);
+        // One byte more than the largest datagram read, so that a larger one shows (on Linux a
+        // datagram is cut to the buffer without an error). The buffer is pooled and goes back only
+        // once no receive can write into it any more.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxDatagramBytes + 1);
         Task<int>? receive = null;
         try
         {
@@ -146,7 +156,7 @@ public sealed class UdpTcpTransport : IDnsWireTransport
                 wait *= 2;
                 while (true)
                 {
-                    receive ??= socket.ReceiveAsync(buffer.AsMemory(0, MaxMessageBytes), SocketFlags.None, cancellationToken).AsTask();
+                    receive ??= socket.ReceiveAsync(buffer.AsMemory(0, MaxDatagramBytes + 1), SocketFlags.None, cancellationToken).AsTask();
                     Task finished = await Task.WhenAny(receive, Task.Delay(System.Threading.Timeout.Infinite, untilNextSend.Token)).ConfigureAwait(false);
                     if (finished != receive)
                     {
@@ -154,14 +164,29 @@ public sealed class UdpTcpTransport : IDnsWireTransport
                         break; // time for the next send; the pending receive carries on
                     }
 
-                    int length = await receive.ConfigureAwait(false);
+                    int length;
+                    try
+                    {
+                        length = await receive.ConfigureAwait(false);
+                    }
+                    catch (SocketException ex) when (ex.SocketErrorCode == SocketError.MessageSize)
+                    {
+                        length = MaxDatagramBytes + 1; // Windows: the buffer is full and the rest was cut off
+                    }
+
                     receive = null;
-                    ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
+                    ReadOnlySpan<byte> datagram = buffer.AsSpan(0, Math.Min(length, MaxDatagramBytes));
                     foreach (ushort id in sentIds)
                     {
                         if (WireQuestion.Answers(datagram, id, question.Span))
                         {
-                            return datagram.ToArray();
+                            byte[] answer = datagram.ToArray();
+                            if (length > MaxDatagramBytes)
+                            {
+                                answer[2] |= 0x02; // more than was offered: truncated, ask over TCP
+                            }
+
+                            return answer;
                         }
                     }
 
