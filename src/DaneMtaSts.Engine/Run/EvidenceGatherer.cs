@@ -64,8 +64,9 @@ public sealed class EvidenceGatherer
     private readonly SharedWork<string, MtaStsEvidence> _mtaSts = new(StringComparer.Ordinal, MaxCachedHosts);
     private readonly SharedWork<string, ResolverInfo> _resolverCheck = new(StringComparer.Ordinal);
 
-    // Each served chain is judged once per reference name (PKIX) and per TLSA RRset (DANE), however
-    // many domains share the probe (docs/architecture.md#chain-judgement).
+    // However many domains share a probe, its served chain's PKIX path is built once (whichever
+    // host served it) and checked once per reference name, and DANE judges it once per TLSA RRset
+    // (docs/architecture.md#chain-judgement).
     private readonly SharedWork<string, PkixResult> _pkix = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
     private readonly SharedWork<string, PkixChainStatus> _pkixChains = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
     private readonly SharedWork<string, DaneResult> _dane = new(StringComparer.Ordinal, 2 * MaxCachedHosts);
