@@ -336,8 +336,8 @@ Add-Figure 'limit' 'the call warm / the limit warm' $warmRatio 'x' '<= 1.5x' ($w
 # ------------------------------------------------------------------------------------------------
 Write-Host "`n== 1c. Bulk audit: the call against the posttls-finger loop (the call's medians of section 1b's $LimitRounds paired rounds)" -ForegroundColor Cyan
 # The call's figures are section 1b's CallCold / CallWarm medians (no rounds of its own): each is a
-# call in this process after tiered compilation settled, so neither carries the first call's JIT. The loop
-# ran once cold and once warm (section 1). The ceiling is what the lab allows any client: the loop's
+# call in this process after tiered compilation settled, so neither carries the first call's JIT.
+# The loop ran once cold and once warm (section 1). The ceiling is what the lab allows any client: the loop's
 # time over the critical-path run's (section 1b); a speed-up target above it cannot be met here.
 $speedCold = $loopCold.Ms / $limMed.CallCold
 $speedWarm = $loopWarm.Ms / $limMed.CallWarm

@@ -199,8 +199,8 @@ namespace DaneMtaStsBench
         // TCP connect, banner, EHLO, STARTTLS (RFC 3207), the TLS handshake, EHLO again and QUIT:
         // the SMTP work of the engine's probe. The certificate is accepted unread: judging it is
         // CPU on the client, not a property of the lab's servers. So the chain SslStream builds
-        // anyway is built against an empty custom store, as the engine's probe does (not a copy of
-        // the system's roots per handshake). Every handshake is a full one, as the probe's must be
+        // anyway is built against an empty custom store, as the engine's probe does (not against
+        // the system's roots). Every handshake is a full one, as the probe's must be
         // (a resumed session carries no Certificate message): resumption would make this yardstick
         // do less work than the call it measures.
         static async Task StartTls(IPAddress address, string serverName, CancellationToken ct)
