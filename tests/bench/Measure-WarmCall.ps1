@@ -6,7 +6,9 @@
 #   DANEMTASTS_LAB_BENCH=200x20 dotnet pwsh -NoProfile -File ./build.ps1 -Task Lab -Command \
 #     "dotnet pwsh -NoProfile -File $PWD/tests/bench/Measure-WarmCall.ps1 -ModulePath $PWD/output/DaneMtaSts/0.1.0/DaneMtaSts.psd1 -Label new"
 # Allocation is process-wide (GC.GetTotalAllocatedBytes), so it includes PowerShell's own work.
-param([string] $ModulePath, [int] $Rounds = 15, [string] $Label = '', [int] $Warm = 8)
+param([string] $ModulePath, [int] $Rounds = 15, [string] $Label = '', [int] $Warm = 8,
+    # Auto, Local or Resolver (the module's -DnssecValidation); empty for the module's default.
+    [string] $DnssecValidation = '')
 $ErrorActionPreference = 'Stop'
 $env:POWERSHELL_TELEMETRY_OPTOUT = "1"; $env:POWERSHELL_UPDATECHECK = "Off"
 $env:DANEMTASTS_STORE = (Join-Path ([IO.Path]::GetTempPath()) "danemtasts-warmcall-$PID.json")
@@ -15,12 +17,18 @@ $benchDir = $env:DANEMTASTS_LAB_BENCH_DIR; $dns = $env:DANEMTASTS_LAB_DNS
 $g = (Get-Content "$benchDir/groups.txt" | Select-Object -First 1) -split ' '
 $domains = @(Get-Content "$benchDir/$($g[0]).domains")
 $p = [Diagnostics.Process]::GetCurrentProcess()
-1..$Warm | ForEach-Object { $null = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns) }
+$call = @{ Domain = $domains; DnsServer = $dns }
+if ($DnssecValidation) { $call.DnssecValidation = $DnssecValidation }
+if ($DnssecValidation -eq 'Local') { $call.TrustAnchorFile = $env:DANEMTASTS_LAB_TRUST_ANCHORS } # the lab's root
+$first = @(Test-OutboundTlsPolicy @call)
+$wrong = @($first | Where-Object { $_.Outcome -ne 'Deliver' })
+if ($first.Count -ne $domains.Count -or $wrong.Count -gt 0) { throw "The call gave $($first.Count) results for $($domains.Count) domains, $($wrong.Count) not Deliver (first: $($wrong | Select-Object -First 1 -ExpandProperty Reason)): its figures would be void." }
+1..$Warm | ForEach-Object { $null = @(Test-OutboundTlsPolicy @call) }
 $rows = foreach ($i in 1..$Rounds) {
     $p.Refresh(); $cpu0 = $p.TotalProcessorTime; $a0 = [GC]::GetTotalAllocatedBytes($false); $gc0 = [GC]::CollectionCount(0)
     $j0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false); $jt0 = [System.Runtime.JitInfo]::GetCompilationTime($false)
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $null = @(Test-OutboundTlsPolicy -Domain $domains -DnsServer $dns)
+    $null = @(Test-OutboundTlsPolicy @call)
     $sw.Stop(); $p.Refresh()
     [pscustomobject]@{
         Wall = $sw.Elapsed.TotalMilliseconds; Cpu = ($p.TotalProcessorTime - $cpu0).TotalMilliseconds

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using DaneMtaSts.Engine.Dns.Wire;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
 
 namespace DaneMtaSts.Engine.Dns.Dnssec;
 
@@ -76,27 +74,8 @@ public static class DnssecCrypto
     /// </summary>
     public static bool Verify(byte algorithm, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature, int maxRsaBits = 4096)
     {
-        try
-        {
-            return algorithm switch
-            {
-                DnssecAlgorithm.RsaSha256 => VerifyRsa(publicKey, data, signature, HashAlgorithmName.SHA256, maxRsaBits),
-                DnssecAlgorithm.RsaSha512 => VerifyRsa(publicKey, data, signature, HashAlgorithmName.SHA512, maxRsaBits),
-                DnssecAlgorithm.EcdsaP256Sha256 => VerifyEcdsa(publicKey, data, signature, ECCurve.NamedCurves.nistP256, HashAlgorithmName.SHA256, 32),
-                DnssecAlgorithm.EcdsaP384Sha384 => VerifyEcdsa(publicKey, data, signature, ECCurve.NamedCurves.nistP384, HashAlgorithmName.SHA384, 48),
-                DnssecAlgorithm.Ed25519 => VerifyEd25519(publicKey, data, signature),
-                DnssecAlgorithm.Ed448 => VerifyEd448(publicKey, data, signature),
-                _ => false,
-            };
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        using var key = new DnssecPublicKey(algorithm, publicKey, maxRsaBits);
+        return key.Verify(data, signature);
     }
 
     /// <summary>RFC 3110 §2: exponent length (one octet, or zero and two octets), exponent, modulus.</summary>
@@ -131,67 +110,6 @@ public static class DnssecCrypto
 
         parameters = new RSAParameters { Exponent = exponent.ToArray(), Modulus = modulus.ToArray() };
         return true;
-    }
-
-    private static bool VerifyRsa(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature, HashAlgorithmName hash, int maxBits)
-    {
-        if (!TryReadRsaKey(key, out RSAParameters parameters))
-        {
-            return false;
-        }
-
-        int bits = (parameters.Modulus!.Length * 8) - System.Numerics.BitOperations.LeadingZeroCount((uint)parameters.Modulus[0]) + 24;
-        if (bits < 512 || bits > maxBits || signature.Length != parameters.Modulus.Length)
-        {
-            return false;
-        }
-
-        using var rsa = RSA.Create();
-        rsa.ImportParameters(parameters);
-        return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
-    }
-
-    private static bool VerifyEcdsa(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature, ECCurve curve, HashAlgorithmName hash, int size)
-    {
-        // RFC 6605 §4: the key is Q = x | y, the signature r | s, each a fixed-size big-endian integer.
-        if (key.Length != 2 * size || signature.Length != 2 * size)
-        {
-            return false;
-        }
-
-        using var ecdsa = ECDsa.Create(new ECParameters
-        {
-            Curve = curve,
-            Q = new ECPoint { X = key[..size].ToArray(), Y = key[size..].ToArray() },
-        });
-        return ecdsa.VerifyData(data, signature, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-    }
-
-    private static bool VerifyEd25519(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
-    {
-        if (key.Length != Ed25519PublicKeyParameters.KeySize || signature.Length != Ed25519PublicKeyParameters.KeySize * 2)
-        {
-            return false;
-        }
-
-        var signer = new Ed25519Signer();
-        signer.Init(false, new Ed25519PublicKeyParameters(key));
-        signer.BlockUpdate(data);
-        return signer.VerifySignature(signature.ToArray());
-    }
-
-    private static bool VerifyEd448(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
-    {
-        if (key.Length != Ed448PublicKeyParameters.KeySize || signature.Length != Ed448PublicKeyParameters.KeySize * 2)
-        {
-            return false;
-        }
-
-        // RFC 8080 §4: Ed448 with an empty context.
-        var signer = new Ed448Signer([]);
-        signer.Init(false, new Ed448PublicKeyParameters(key));
-        signer.BlockUpdate(data);
-        return signer.VerifySignature(signature.ToArray());
     }
 
     /// <summary>

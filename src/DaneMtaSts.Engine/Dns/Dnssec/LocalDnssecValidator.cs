@@ -369,7 +369,7 @@ public sealed class LocalDnssecValidator : IDisposable
                 }
 
                 Counters.CountVerification();
-                if (DnssecCrypto.Verify(sig.Algorithm, key.Key.PublicKey, data, sig.Signature, Limits.MaxRsaModulusBits))
+                if (key.Verifier.Verify(data, sig.Signature))
                 {
                     var link = new DnssecChainLink(zone, key.Tag, sig.Algorithm, expiration, DnsRecordType.Name(sig.TypeCovered));
                     return new Verified(DnssecReason.None, sig, link);
@@ -648,7 +648,7 @@ public sealed class LocalDnssecValidator : IDisposable
         // The zone's usable keys: zone-key flag, protocol 3, supported algorithm, not revoked (RFC 4034 §2.1.1, RFC 5011 §2.1).
         List<ZoneKey> zoneKeys = [.. keys.Select(r => (DnskeyData)r.Data!)
             .Where(k => k.IsZoneKey && k.Protocol == 3 && !k.IsRevoked && DnssecAlgorithm.IsSupported(k.Algorithm))
-            .Select(k => new ZoneKey(k, DnssecCrypto.KeyTag(k.ToRData())))];
+            .Select(k => new ZoneKey(k, DnssecCrypto.KeyTag(k.ToRData()), Limits.MaxRsaModulusBits))];
 
         // The keys the parent vouches for: a DS with the key's tag, algorithm and digest; bounded per DS (key-tag collisions).
         var entryKeys = new List<ZoneKey>();
@@ -669,7 +669,7 @@ public sealed class LocalDnssecValidator : IDisposable
                     continue;
                 }
 
-                entryKeys.Add(new ZoneKey(k, d.KeyTag));
+                entryKeys.Add(new ZoneKey(k, d.KeyTag, Limits.MaxRsaModulusBits));
             }
         }
 
@@ -685,7 +685,7 @@ public sealed class LocalDnssecValidator : IDisposable
                         continue;
                     }
 
-                    entryKeys.Add(new ZoneKey(k, DnssecCrypto.KeyTag(k.ToRData())));
+                    entryKeys.Add(new ZoneKey(k, DnssecCrypto.KeyTag(k.ToRData()), Limits.MaxRsaModulusBits));
                 }
             }
         }
@@ -752,7 +752,15 @@ public sealed class LocalDnssecValidator : IDisposable
 
     // ---- Small types ----
 
-    internal sealed record ZoneKey(DnskeyData Key, ushort Tag);
+    /// <summary>A usable key of a zone, its tag, and its public key read and imported once for every signature it is asked to verify.</summary>
+    internal sealed class ZoneKey(DnskeyData key, ushort tag, int maxRsaBits)
+    {
+        public DnskeyData Key { get; } = key;
+
+        public ushort Tag { get; } = tag;
+
+        public DnssecPublicKey Verifier { get; } = new(key.Algorithm, key.PublicKey, maxRsaBits);
+    }
 
     /// <summary>The state of the zone enclosing a name: its name, whether proven secure, its usable keys, the chain that proved it.</summary>
     internal sealed record ZoneState(DnsSecStatus Status, DnssecReason Reason, DnsName? ReasonName, DnsName Zone, IReadOnlyList<ZoneKey> Keys, IReadOnlyList<DnssecChainLink> Chain)
