@@ -27,6 +27,45 @@ public sealed class DnssecPublicKeyTests
         Assert.Equal(1, verifier.Imports);
     }
 
+    [Fact]
+    public void A_check_repeated_with_the_same_data_and_signature_is_answered_from_memory()
+    {
+        TestKey key = TestKey.Get(DnssecAlgorithm.EcdsaP256Sha256);
+        using var verifier = new DnssecPublicKey(DnssecAlgorithm.EcdsaP256Sha256, key.Dnskey.PublicKey, 4096);
+        byte[] data = [1, 2, 3];
+        byte[] good = key.Sign(data);
+        byte[] bad = (byte[])good.Clone();
+        bad[^1] ^= 1;
+
+        Assert.True(verifier.Verify(data, good));
+        Assert.False(verifier.Verify(data, bad));
+        Assert.Equal(0, verifier.Remembered);
+        Assert.True(verifier.Verify(data, good));
+        Assert.False(verifier.Verify(data, bad));
+        Assert.False(verifier.Verify([1, 2, 4], good)); // other data, same signature: checked anew
+        Assert.Equal(2, verifier.Remembered);
+    }
+
+    [Fact]
+    public void At_most_4096_checks_are_remembered_per_key()
+    {
+        TestKey key = TestKey.Get(DnssecAlgorithm.EcdsaP256Sha256);
+        using var verifier = new DnssecPublicKey(DnssecAlgorithm.EcdsaP256Sha256, key.Dnskey.PublicKey, 4096);
+        var signed = Enumerable.Range(0, 4096 + 8).Select(i => (Data: BitConverter.GetBytes(i), Signature: key.Sign(BitConverter.GetBytes(i)))).ToList();
+        foreach ((byte[] data, byte[] signature) in signed)
+        {
+            Assert.True(verifier.Verify(data, signature));
+        }
+
+        // The first 4096 are remembered, the last 8 were checked when memory was full.
+        foreach ((byte[] data, byte[] signature) in signed[^16..])
+        {
+            Assert.True(verifier.Verify(data, signature));
+        }
+
+        Assert.Equal(8, verifier.Remembered);
+    }
+
     [Theory]
     [InlineData(DnssecAlgorithm.RsaSha256)]
     [InlineData(DnssecAlgorithm.EcdsaP256Sha256)]

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -18,6 +19,9 @@ internal sealed class DnssecPublicKey : IDisposable
     // More idle imported keys than threads verifying at once would never be used again.
     private const int MaxPooled = 8;
 
+    // Signature checks remembered per key: a bound on memory whatever a zone serves.
+    private const int MaxRemembered = 4096;
+
     private readonly byte _algorithm;
     private readonly int _signatureLength;
     private readonly RSAParameters _rsa;
@@ -25,7 +29,9 @@ internal sealed class DnssecPublicKey : IDisposable
     private readonly ECParameters _ec;
     private readonly AsymmetricKeyParameter? _ed;
     private readonly ConcurrentBag<AsymmetricAlgorithm> _pool = [];
+    private readonly ConcurrentDictionary<Checked, bool> _checked = new();
     private int _imports;
+    private int _remembered;
     private bool _disposed;
 
     /// <summary>Reads <paramref name="publicKey"/> (the DNSKEY's public key field) for <paramref name="algorithm"/>; a malformed key, an RSA modulus outside 512–<paramref name="maxRsaBits"/> bits or an unsupported algorithm make a key that verifies nothing.</summary>
@@ -92,6 +98,9 @@ internal sealed class DnssecPublicKey : IDisposable
     /// <summary>True when the key was read and can verify signatures of its algorithm.</summary>
     public bool Usable => _signatureLength > 0;
 
+    /// <summary>How many checks were answered from an earlier check of the same data and signature.</summary>
+    public int Remembered => Volatile.Read(ref _remembered);
+
     /// <summary>How many times the key was imported into a platform verifier (RSA, ECDSA): once, plus one per verification that ran while all imported ones were busy.</summary>
     public int Imports => Volatile.Read(ref _imports);
 
@@ -104,6 +113,28 @@ internal sealed class DnssecPublicKey : IDisposable
             return false;
         }
 
+        // The same RRset and signature come back in many answers (a zone's SOA and NSEC3 records in
+        // every denial): the answer is a function of key, data and signature, so it is remembered
+        // under the SHA-256 of data and signature (the signature's length is fixed, so the two
+        // cannot be split another way), for at most MaxRemembered pairs per key.
+        Checked digest = Digest(data, signature);
+        if (_checked.TryGetValue(digest, out bool known))
+        {
+            Interlocked.Increment(ref _remembered);
+            return known;
+        }
+
+        bool valid = VerifyOnce(data, signature);
+        if (_checked.Count < MaxRemembered)
+        {
+            _checked.TryAdd(digest, valid);
+        }
+
+        return valid;
+    }
+
+    private bool VerifyOnce(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
         try
         {
             switch (_algorithm)
@@ -138,6 +169,20 @@ internal sealed class DnssecPublicKey : IDisposable
         {
             return false;
         }
+    }
+
+    private static Checked Digest(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(data);
+        hash.AppendData(signature);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return new Checked(
+            BinaryPrimitives.ReadUInt64LittleEndian(digest),
+            BinaryPrimitives.ReadUInt64LittleEndian(digest[8..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(digest[16..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(digest[24..]));
     }
 
     public void Dispose()
@@ -185,4 +230,6 @@ internal sealed class DnssecPublicKey : IDisposable
 
         _pool.Add(verifier);
     }
+
+    private readonly record struct Checked(ulong A, ulong B, ulong C, ulong D);
 }
