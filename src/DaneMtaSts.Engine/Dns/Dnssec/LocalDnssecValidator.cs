@@ -489,7 +489,7 @@ public sealed class LocalDnssecValidator : IDisposable
     /// <summary>The keys of <paramref name="zone"/> as a signer: its enclosing zone must be the zone itself.</summary>
     private async Task<ZoneState> ZoneKeysAsync(DnsName zone, CancellationToken cancellationToken)
     {
-        ZoneState state = await EnclosingZoneAsync(zone, cancellationToken).ConfigureAwait(false);
+        ZoneState state = await EnclosingZoneAsync(zone, cancellationToken, apex: true).ConfigureAwait(false);
         if (state.Status == DnsSecStatus.Secure && !state.Zone.Equals(zone))
         {
             // The signer claims to be a zone, but its secure parent proves no zone cut there.
@@ -502,13 +502,15 @@ public sealed class LocalDnssecValidator : IDisposable
     /// <summary>
     /// The zone whose data lives at <paramref name="name"/> and whether it is proven secure, once per
     /// name per instance; concurrent callers await one task, each with its own cancellation.
+    /// <paramref name="apex"/>: the name is a signer, so it claims to be a zone's apex, and its DNSKEY
+    /// RRset is asked for beside its DS RRset instead of after it (one round trip per zone cut, not two).
     /// </summary>
-    private Task<ZoneState> EnclosingZoneAsync(DnsName name, CancellationToken cancellationToken)
+    private Task<ZoneState> EnclosingZoneAsync(DnsName name, CancellationToken cancellationToken, bool apex = false)
     {
-        return _zones.GetAsync(name, (n, ct) => Task.Run(() => ComputeEnclosingZoneAsync(n, ct), CancellationToken.None), cancellationToken);
+        return _zones.GetAsync(name, (n, ct) => Task.Run(() => ComputeEnclosingZoneAsync(n, apex, ct), CancellationToken.None), cancellationToken);
     }
 
-    private async Task<ZoneState> ComputeEnclosingZoneAsync(DnsName name, CancellationToken cancellationToken)
+    private async Task<ZoneState> ComputeEnclosingZoneAsync(DnsName name, bool apex, CancellationToken cancellationToken)
     {
         var budget = new Budget(4, Limits.MaxVerificationsPerZone);
         if (name.IsRoot)
@@ -516,6 +518,22 @@ public sealed class LocalDnssecValidator : IDisposable
             return await RootKeysAsync(budget, cancellationToken).ConfigureAwait(false);
         }
 
+        // Within the zone's own budget, as the DNSKEY query would be after a DS answer; when the DS
+        // answer shows no secure delegation the answer goes unread (one query more for a signer that
+        // has no DS, which only an island of security or a false signer claim makes).
+        Task<(DnsMessage? Message, DnssecReason Failure)>? keysQuery = apex ? QueryAsync(name, DnsRecordType.DNSKEY, budget, cancellationToken) : null;
+        try
+        {
+            return await ComputeEnclosingZoneAsync(name, keysQuery, budget, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            keysQuery?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<ZoneState> ComputeEnclosingZoneAsync(DnsName name, Task<(DnsMessage? Message, DnssecReason Failure)>? keysQuery, Budget budget, CancellationToken cancellationToken)
+    {
         (DnsMessage? message, DnssecReason failure) = await QueryAsync(name, DnsRecordType.DS, budget, cancellationToken).ConfigureAwait(false);
         if (message is null || CheckingDisabledQuery.MapRcode(message.Rcode) is not (DnsRcode.NoError or DnsRcode.NxDomain))
         {
@@ -525,7 +543,7 @@ public sealed class LocalDnssecValidator : IDisposable
         List<DnsRecord> ds = Rrset(message.Answers, name, DnsRecordType.DS);
         if (ds.Count > 0)
         {
-            return await SecureDelegationAsync(name, ds, message, budget, cancellationToken).ConfigureAwait(false);
+            return await SecureDelegationAsync(name, ds, message, keysQuery, budget, cancellationToken).ConfigureAwait(false);
         }
 
         List<DnsRecord> signatures = [.. message.Authorities.Where(r => r.Type == DnsRecordType.RRSIG && r.Data is RrsigData)];
@@ -569,7 +587,7 @@ public sealed class LocalDnssecValidator : IDisposable
     }
 
     /// <summary>A DS RRset for <paramref name="name"/>: validate it in the parent, then the child's DNSKEY RRset against it (RFC 4035 §5.2).</summary>
-    private async Task<ZoneState> SecureDelegationAsync(DnsName name, List<DnsRecord> ds, DnsMessage message, Budget budget, CancellationToken cancellationToken)
+    private async Task<ZoneState> SecureDelegationAsync(DnsName name, List<DnsRecord> ds, DnsMessage message, Task<(DnsMessage? Message, DnssecReason Failure)>? keysQuery, Budget budget, CancellationToken cancellationToken)
     {
         List<DnsRecord> signatures = Signatures(message.Answers, name, DnsRecordType.DS);
         if (signatures.Count == 0)
@@ -604,7 +622,7 @@ public sealed class LocalDnssecValidator : IDisposable
 
         List<DnssecChainLink> chain = [.. parent.Chain, verified.Link!];
         List<DsData> dsData = [.. ds.Select(r => (DsData)r.Data!)];
-        return await ValidateKeysAsync(name, dsData, [], chain, budget, cancellationToken).ConfigureAwait(false);
+        return await ValidateKeysAsync(name, dsData, [], chain, budget, cancellationToken, keysQuery).ConfigureAwait(false);
     }
 
     private Task<ZoneState> RootKeysAsync(Budget budget, CancellationToken cancellationToken) =>
@@ -614,7 +632,7 @@ public sealed class LocalDnssecValidator : IDisposable
     /// Fetches the zone's DNSKEY RRset and accepts it when a key that matches a supported DS (or equals
     /// an anchor key) signs it; the zone's usable keys are then every zone key of the set (RFC 4035 §5.2).
     /// </summary>
-    private async Task<ZoneState> ValidateKeysAsync(DnsName zone, IReadOnlyList<DsData> ds, IReadOnlyList<DnskeyData> anchorKeys, List<DnssecChainLink> chain, Budget budget, CancellationToken cancellationToken)
+    private async Task<ZoneState> ValidateKeysAsync(DnsName zone, IReadOnlyList<DsData> ds, IReadOnlyList<DnskeyData> anchorKeys, List<DnssecChainLink> chain, Budget budget, CancellationToken cancellationToken, Task<(DnsMessage? Message, DnssecReason Failure)>? keysQuery = null)
     {
         List<DsData> supported = [.. ds.Where(d => DnssecAlgorithm.IsSupported(d.Algorithm) && DsDigestType.IsSupported(d.DigestType))];
         List<DnskeyData> supportedAnchors = [.. anchorKeys.Where(k => DnssecAlgorithm.IsSupported(k.Algorithm))];
@@ -625,7 +643,7 @@ public sealed class LocalDnssecValidator : IDisposable
             return new ZoneState(DnsSecStatus.Insecure, reason, zone, zone, [], chain);
         }
 
-        (DnsMessage? message, DnssecReason failure) = await QueryAsync(zone, DnsRecordType.DNSKEY, budget, cancellationToken).ConfigureAwait(false);
+        (DnsMessage? message, DnssecReason failure) = await (keysQuery ?? QueryAsync(zone, DnsRecordType.DNSKEY, budget, cancellationToken)).ConfigureAwait(false);
         if (message is null || CheckingDisabledQuery.MapRcode(message.Rcode) is not (DnsRcode.NoError or DnsRcode.NxDomain))
         {
             return ZoneState.Failed(message is null ? failure : DnssecReason.LookupFailed, zone);
