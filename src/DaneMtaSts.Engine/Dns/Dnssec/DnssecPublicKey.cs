@@ -11,8 +11,9 @@ namespace DaneMtaSts.Engine.Dns.Dnssec;
 /// A DNSKEY public key (RFC 3110/5702 RSA, RFC 6605 ECDSA, RFC 8080 EdDSA) read once and imported
 /// into the platform's verifier once, for every signature made with it: a zone's key signs every
 /// RRset of the zone, and importing it for each signature cost about as much CPU as the
-/// verification itself (docs/architecture.md#dnssec-trust). Safe to use from several threads: the platform's RSA and ECDSA
-/// objects are not promised to be, so each verification rents one from a small pool.
+/// verification itself (docs/architecture.md#dnssec-trust). Safe to use from several threads: the
+/// platform's RSA and ECDSA objects are not promised to be, so each verification rents one from a
+/// small pool.
 /// </summary>
 internal sealed class DnssecPublicKey : IDisposable
 {
